@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries, each behind one thin system-library target.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+
+        // Pure logic: no I/O, unit-tested without a server.
+        .target(
+            name: "SluiceCore",
+            swiftSettings: strictSwift
+        ),
+
+        // Safe Swift wrappers over the C libraries.
+        .target(
+            name: "SluiceZstd",
+            dependencies: ["CZstd"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "SluicePostgres",
+            dependencies: ["CLibPQ", "SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The schema migrations, shipped with the binary as resources.
+        .target(
+            name: "SluiceSQL",
+            path: "sql",
+            exclude: ["README.md"],
+            resources: [.copy("migrations")],
+            swiftSettings: strictSwift
+        ),
+
+        // Database-facing operations: migrate, partitions, projects.
+        .target(
+            name: "SluiceStore",
+            dependencies: ["SluicePostgres", "SluiceCore", "SluiceSQL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+
+        // A private PostgreSQL cluster (initdb, start, stop) for the embedded default and for tests.
+        .target(
+            name: "EmbeddedPostgres",
+            swiftSettings: strictSwift
+        ),
+
+        // The `sluice` command.
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "EmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Shared helpers for tests that need a real PostgreSQL.
+        .target(
+            name: "SluiceTestSupport",
+            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
+            path: "Tests/SluiceTestSupport",
+            swiftSettings: strictSwift
+        ),
+
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
+        .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluicePostgresTests",
+            dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceStoreTests",
+            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
+    ]
+)
