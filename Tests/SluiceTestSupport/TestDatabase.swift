@@ -3,6 +3,7 @@
 import EmbeddedPostgres
 import Foundation
 import SluicePostgres
+import SluiceStore
 
 #if canImport(Glibc)
 import Glibc
@@ -65,4 +66,13 @@ public enum TestDatabase {
 /// Free loopback ports, for tests that need an address where nothing listens.
 public enum LocalClusterPort {
     public static func free() throws -> Int { try LocalCluster.freeLoopbackPort() }
+}
+
+extension TestDatabase {
+    /// Connects to a fresh database that carries Sluice's whole schema.
+    public static func migrated(_ label: String = "test") throws -> PostgresConnection {
+        let connection = try connect(label)
+        try Migrator.bundled().migrate(connection)
+        return connection
+    }
 }
