@@ -10,7 +10,10 @@ let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "sluice", targets: ["sluice"])
+        .executable(name: "sluice", targets: ["sluice"]),
+        // For the nested benchmark package in Benchmarks/.
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -32,6 +35,13 @@ let package = Package(
         // Pure logic: no I/O, unit-tested without a server.
         .target(
             name: "SluiceCore",
+            swiftSettings: strictSwift
+        ),
+
+        // Realistic synthetic events for benchmarks and load tests.
+        .target(
+            name: "SluiceWorkload",
+            dependencies: ["SluiceCore"],
             swiftSettings: strictSwift
         ),
 
@@ -73,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "EmbeddedPostgres",
+                "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,6 +99,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
+        .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",

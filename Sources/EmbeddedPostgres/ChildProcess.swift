@@ -12,15 +12,15 @@ import Glibc
 /// daemon behind that inherits the child's descriptors, and `Process.waitUntilExit` can hang when it is
 /// called from many threads at once. Output goes to an unlinked temporary file, so a daemon holding it
 /// open never blocks the caller, and the wait is a plain blocking `waitpid`.
-struct ChildProcess {
-    let status: Int32
-    let output: String
+package struct ChildProcess {
+    package let status: Int32
+    package let output: String
 
     /// Runs `command` (an absolute path and its arguments) in `/`, with stdin from `/dev/null`, and waits.
     ///
     /// The working directory is `/` because a program run as the `postgres` user cannot enter the
     /// caller's (often `/root/...`); `env -C` changes it, as glibc's spawn has no portable chdir action.
-    static func run(_ command: [String]) throws -> ChildProcess {
+    package static func run(_ command: [String]) throws -> ChildProcess {
         let command = ["/usr/bin/env", "-C", "/"] + command
         var template = Array((FileManager.default.temporaryDirectory.path + "/sluice-child-XXXXXX").utf8CString)
         let outputDescriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
