@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+// Sluice's benchmarks, a package of their own so that package-benchmark (and its malloc interposer) stays out
+// of the main build: `swift build` and `swift test` at the root never compile it. Run from this directory:
+//
+//     swift package benchmark
+//
+// (see README.md here for baselines and filters).
+import PackageDescription
+
+let package = Package(
+    name: "benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "sluice", path: "../"),
+        // Naming the trait turns off the package's other default trait, RuntimeInterposer: its
+        // swift-runtime-interposer dependency (Linux, Swift 6.3 only) is not in the offline package mirror and
+        // only feeds the ARC metrics, which these benchmarks do not use. MallocInterposer gives the malloc counts.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CopyEncoder",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SluiceCore", package: "sluice"),
+                .product(name: "SluiceWorkload", package: "sluice"),
+            ],
+            path: "CopyEncoder",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then `swift test`. The tests start their own throwaway
+# PostgreSQL cluster (initdb into a temporary directory, a free loopback port, fsync off) and stop and
+# delete it when they finish; this script also stops any that a crashed run left behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/ensure-deps.sh
+
+stop_leftover_clusters() {
+    local pgdata
+    for pgdata in "${TMPDIR:-/tmp}"/sluice-test-*; do
+        [[ -f "$pgdata/postmaster.pid" ]] || { [[ -d "$pgdata" ]] && rm -rf "$pgdata"; continue; }
+        local pid
+        pid=$(head -n 1 "$pgdata/postmaster.pid")
+        # Only clusters whose test process is gone: the directory name carries that process's pid.
+        local owner=${pgdata##*/sluice-test-}; owner=${owner%%-*}
+        if ! kill -0 "$owner" 2>/dev/null; then
+            kill -QUIT "$pid" 2>/dev/null || true
+            rm -rf "$pgdata"
+        fi
+    done
+}
+trap stop_leftover_clusters EXIT
+
+swift build --build-tests
+swift test --skip-build "$@"
