@@ -106,6 +106,12 @@ let package = Package(
             dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport"],
             swiftSettings: strictSwift
         ),
+        // Runs the built `sluice` binary (`swift build --build-tests` builds it) against a real PostgreSQL.
+        .testTarget(
+            name: "SluiceCommandTests",
+            dependencies: ["SluiceTestSupport", "EmbeddedPostgres", "SluicePostgres"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceStoreTests",
             dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],

@@ -1,0 +1,93 @@
+import EmbeddedPostgres
+import Foundation
+import SluicePostgres
+import SluiceTestSupport
+import Testing
+
+/// The `sluice` binary as a user runs it: exit codes, one-line errors, output formats.
+@Suite struct SluiceCommandTests {
+    struct Run {
+        let status: Int32
+        let output: String
+        var errorLines: [Substring] { output.split(separator: "\n").filter { $0.hasPrefix("sluice: error:") } }
+    }
+
+    /// Runs the binary built beside the test bundle, with extra environment variables.
+    func sluice(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("sluice").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build it with swift build --build-tests")
+        let settings = environment.map { "\($0.key)=\($0.value)" }
+        let child = try ChildProcess.run(["/usr/bin/env", "-u", "SLUICE_DATABASE_URL"] + settings + [binary] + arguments)
+        return Run(status: child.status, output: child.output)
+    }
+
+    @Test func anUnreachableDatabaseIsOneLineAndExitCode1() throws {
+        let port = try LocalClusterPort.free()
+        let run = try sluice(["migrate", "--database-url", "postgres://sluice@127.0.0.1:\(port)/none?connect_timeout=2"])
+        #expect(run.status == 1)
+        #expect(run.errorLines.count == 1)
+        #expect(run.errorLines.first?.contains("could not connect") == true)
+        #expect(run.errorLines.first?.contains("--database-url") == true)
+    }
+
+    @Test func badUsageExitsWith64() throws {
+        #expect(try sluice(["jobs", "run", "no-such-job"]).status == 64)
+        #expect(try sluice(["projects", "create"]).status == 64)
+        #expect(try sluice(["bench", "copy", "--rows", "0"]).status == 64)
+    }
+
+    @Test func migrateProjectsAndPartitionsEndToEnd() throws {
+        let url = try TestDatabase.fresh("cli")
+        let unmigrated = try sluice(["projects", "list", "--database-url", url])
+        #expect(unmigrated.status == 1)
+        #expect(unmigrated.errorLines.first?.contains("run 'sluice migrate' first") == true)
+
+        let first = try sluice(["migrate", "--database-url", url])
+        #expect(first.status == 0)
+        #expect(first.output.contains("applied 2 migration(s)"))
+        let second = try sluice(["migrate"], environment: ["SLUICE_DATABASE_URL": url])
+        #expect(second.status == 0)
+        #expect(second.output.contains("schema is current (version 2)"))
+
+        let created = try sluice(["projects", "create", "Shop \"Ø\"", "--json", "--database-url", url])
+        #expect(created.status == 0)
+        let line = try #require(created.output.split(separator: "\n").last)
+        #expect(line.hasPrefix(#"{"id":1,"name":"Shop \"Ø\"","writeKey":"wk_"#))
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        #expect(object?["name"] as? String == "Shop \"Ø\"")
+        #expect((object?["readKey"] as? String)?.hasPrefix("rk_") == true)
+        let listed = try sluice(["projects", "list", "--database-url", url])
+        #expect(listed.output.contains(object?["writeKey"] as? String ?? "missing"))
+
+        let partitions = try sluice(
+            ["jobs", "run", "partitions", "--database-url", url],
+            environment: ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"]
+        )
+        #expect(partitions.status == 0)
+        #expect(partitions.output.contains("partitions: created 4"))
+        let again = try sluice(["jobs", "run", "all", "--database-url", url],
+            environment: ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"])
+        #expect(again.output.contains("partitions: created 0, 4 already present"))
+    }
+
+    @Test func aMigrationFailingHalfwayAppliesNothingOfItself() throws {
+        let url = try TestDatabase.fresh("halfway")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sql-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "CREATE SCHEMA IF NOT EXISTS sluice; CREATE TABLE sluice.first (x int);"
+            .write(toFile: directory + "/0001_first.sql", atomically: true, encoding: .utf8)
+        try "CREATE TABLE sluice.second (x int); SELECT no_such_function();"
+            .write(toFile: directory + "/0002_second.sql", atomically: true, encoding: .utf8)
+
+        let run = try sluice(["migrate", "--database-url", url], environment: ["SLUICE_SQL_DIR": directory])
+        #expect(run.status == 1)
+        #expect(run.errorLines.count == 1)
+        #expect(run.errorLines.first?.contains("0002_second.sql failed and was rolled back") == true)
+        let connection = try PostgresConnection(url)
+        #expect(try connection.query("SELECT to_regclass('sluice.first') IS NOT NULL").bool(0, 0) == true)
+        #expect(try connection.query("SELECT to_regclass('sluice.second') IS NULL").bool(0, 0) == true)
+        #expect(try connection.query("SELECT string_agg(name, ',') FROM sluice.migrations").string(0, 0) == "0001_first.sql")
+    }
+}
