@@ -12,9 +12,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "sluice", path: "../"),
-        // Naming the trait turns off the package's other default trait, RuntimeInterposer: its
-        // swift-runtime-interposer dependency (Linux, Swift 6.3 only) is not in the offline package mirror and
-        // only feeds the ARC metrics, which these benchmarks do not use. MallocInterposer gives the malloc counts.
+        // Naming the trait turns off the package's other default trait, RuntimeInterposer, whose extra
+        // swift-runtime-interposer dependency only feeds the ARC metrics, which these benchmarks do not use.
+        // MallocInterposer gives the malloc counts.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
