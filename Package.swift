@@ -14,6 +14,7 @@ let package = Package(
         // For the nested benchmark package in Benchmarks/.
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
+        .library(name: "SluiceRing", targets: ["SluiceRing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -42,6 +43,12 @@ let package = Package(
         .target(
             name: "SluiceWorkload",
             dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // Lock-free bounded queues between the HTTP event loops and the spool writer.
+        .target(
+            name: "SluiceRing",
             swiftSettings: strictSwift
         ),
 
@@ -100,6 +107,7 @@ let package = Package(
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strictSwift),
+        .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",
