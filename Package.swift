@@ -52,6 +52,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The durable spool: zstd frames appended to segment files, fsync'd before an ack.
+        .target(
+            name: "SluiceSpool",
+            dependencies: ["SluiceZstd", "SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // Safe Swift wrappers over the C libraries.
         .target(
             name: "SluiceZstd",
@@ -108,6 +115,7 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
+        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",
