@@ -59,6 +59,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Segment's Tracking API: decoding request bytes into events, validation, clock skew.
+        .target(
+            name: "SluiceSegment",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // Safe Swift wrappers over the C libraries.
         .target(
             name: "SluiceZstd",
@@ -116,6 +123,7 @@ let package = Package(
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",
