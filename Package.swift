@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
     ],
     targets: [
         // C libraries, each behind one thin system-library target.
@@ -63,6 +64,17 @@ let package = Package(
         .target(
             name: "SluiceSegment",
             dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
+        .target(
+            name: "SluiceLoader",
+            dependencies: [
+                "SluiceCore", "SluiceSpool", "SluicePostgres", "SluiceStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -124,6 +136,11 @@ let package = Package(
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceLoaderTests",
+            dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",
@@ -133,7 +150,7 @@ let package = Package(
         // Runs the built `sluice` binary (`swift build --build-tests` builds it) against a real PostgreSQL.
         .testTarget(
             name: "SluiceCommandTests",
-            dependencies: ["SluiceTestSupport", "EmbeddedPostgres", "SluicePostgres"],
+            dependencies: ["SluiceTestSupport", "EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,0 +1,56 @@
+/// What a ``SpoolLoader`` loads, from where, and how it paces itself.
+package struct LoaderConfiguration: Sendable {
+    /// The database to load into: a libpq conninfo string or a `postgres://` URL.
+    package var connectionString: String
+    /// The spool directory the server's `SpoolWriter` appends to.
+    package var spoolDirectory: String
+    /// Names this spool in `sluice.spool_checkpoints`. Each spool directory needs its own id, and one id
+    /// must never be used for two directories: the checkpoint is a position inside one directory's segments.
+    package var nodeID: String
+    /// The most rows one `COPY` transaction carries; spool records are combined up to this (a record is
+    /// never split, so a single larger record makes a larger transaction).
+    package var maxBatchRows: Int
+    /// The most tuple bytes one `COPY` transaction carries, with the same rule as ``maxBatchRows``.
+    package var maxBatchBytes: Int
+    /// The most bytes one spool record may decompress to (the reader's `maximumBatchBytes`).
+    package var maxRecordBytes: Int
+    /// The wait after a failure: the lower bound first, doubling up to the upper bound while failures go on.
+    package var retryDelays: ClosedRange<Duration>
+    /// How long ``SpoolLoader/run()`` sleeps when it has caught up, unless ``SpoolLoader/wake()`` comes first.
+    package var idleDelay: Duration
+    /// While idle, how often ``SpoolLoader/run()`` checks that PostgreSQL still answers, so that
+    /// ``SpoolLoader/health`` reports an outage even when there is nothing to load.
+    package var healthCheckInterval: Duration
+    /// Events this many days old (UTC days before today) still get their own day's partition, created on
+    /// demand; older ones go to the default partition. Match the partitions job (`SLUICE_BACKFILL_DAYS`).
+    package var backfillDays: Int
+    /// Events up to this many days ahead get their own day's partition, created on demand; later ones go to
+    /// the default partition.
+    package var futureDays: Int
+
+    package init(
+        connectionString: String,
+        spoolDirectory: String,
+        nodeID: String,
+        maxBatchRows: Int = 50_000,
+        maxBatchBytes: Int = 32 << 20,
+        maxRecordBytes: Int = 64 << 20,
+        retryDelays: ClosedRange<Duration> = .milliseconds(50) ... .seconds(5),
+        idleDelay: Duration = .milliseconds(100),
+        healthCheckInterval: Duration = .seconds(1),
+        backfillDays: Int = 90,
+        futureDays: Int = 2
+    ) {
+        self.connectionString = connectionString
+        self.spoolDirectory = spoolDirectory
+        self.nodeID = nodeID
+        self.maxBatchRows = max(1, maxBatchRows)
+        self.maxBatchBytes = max(1, maxBatchBytes)
+        self.maxRecordBytes = max(1, maxRecordBytes)
+        self.retryDelays = retryDelays
+        self.idleDelay = idleDelay
+        self.healthCheckInterval = healthCheckInterval
+        self.backfillDays = max(0, backfillDays)
+        self.futureDays = max(0, futureDays)
+    }
+}

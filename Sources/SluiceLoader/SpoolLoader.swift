@@ -1,0 +1,491 @@
+// SluiceLoader: loads the spool into PostgreSQL with binary COPY, exactly once, with the spool position
+// committed in the same transaction as the rows.
+
+import Foundation
+import Logging
+import SluiceCore
+import SluicePostgres
+import SluiceSpool
+
+/// Loads one spool directory into `analytics.events`, exactly once across crashes, restarts and outages.
+///
+/// ## The protocol
+/// Each step (``loadAvailable()``) reads the spool records that follow the committed checkpoint, up to
+/// ``LoaderConfiguration/maxBatchRows`` rows or ``LoaderConfiguration/maxBatchBytes`` bytes, sends their
+/// tuples as one binary `COPY`, and in the same transaction moves this node's row of
+/// `sluice.spool_checkpoints` from the batch's start to its end. The rows and the checkpoint therefore
+/// commit together or not at all:
+/// - after a crash, a new loader resumes from the checkpoint it reads, so no row is loaded twice and none
+///   is skipped;
+/// - after any failure, including a `COMMIT` whose answer was lost (it may or may not have happened), the
+///   loader forgets its in-memory position and re-reads the checkpoint before the next batch;
+/// - the checkpoint update names the position the batch started from, so a second loader running with the
+///   same node id (a misconfiguration) makes one of the two transactions change nothing and roll back
+///   (``LoaderError/Code/checkpointMoved``) instead of loading the batch twice.
+///
+/// Only records the writer has finished are read (the reader stops at a partial tail). Segment files wholly
+/// before the committed checkpoint are deleted after each commit. The loader's session runs with
+/// `synchronous_commit = on`, because deleting spool segments is safe only once the commit is durable.
+///
+/// A batch PostgreSQL refuses because of its data (``PostgresError/isRowFailure(connectionOpen:)``) is
+/// copied again in halves, each under a savepoint of the same transaction, down to single rows; each row
+/// that still fails goes to `sluice.dead_letters` with its error, and the rest, the dead letters and the
+/// checkpoint commit together. Before each `COPY`, the daily partitions the batch needs are created
+/// (``DailyPartitions``); a refusal for want of a partition (23514) makes the loader look again once before
+/// it splits the batch.
+///
+/// ## Threads
+/// ``run()`` (or ``loadAvailable()`` and ``committedPosition()``, in tests and tools) runs on one thread at
+/// a time: the database connection and the spool reader belong to that thread. ``health``, ``position``,
+/// ``rowsLoaded``, ``wake()``, ``stop(drainUntil:)`` and ``waitUntilLoaded(_:timeout:)`` may be called from
+/// any thread; they share only the small state behind one `NSCondition`, which also carries the wake-ups.
+package final class SpoolLoader: @unchecked Sendable {
+    package let configuration: LoaderConfiguration
+    let logger: Logger
+    let metrics = LoaderMetrics()
+
+    // MARK: State of the loading thread (see "Threads" above)
+
+    /// The connection, nil until the first use and after it broke.
+    var connection: PostgresConnection?
+    /// Reads from ``committed`` on; nil until the checkpoint is read, and after any failure.
+    private var reader: SpoolReader?
+    /// The checkpoint the reader resumed from or the last batch committed.
+    private var committed = SpoolPosition.start
+    /// A record read but left for the next batch because it did not fit.
+    private var pending: (payload: [UInt8], end: SpoolPosition)?
+    /// The buffer the batches are gathered in, reused.
+    private var storage: [UInt8] = []
+    var partitions: DailyPartitions
+    /// When PostgreSQL last answered.
+    private var lastContact: ContinuousClock.Instant?
+
+    // MARK: State shared between threads, guarded by `condition`
+
+    private let condition = NSCondition()
+    private var shared = Shared()
+
+    private struct Shared {
+        var health = LoaderHealth.starting
+        var position = SpoolPosition.start
+        var rowsLoaded: Int64 = 0
+        var stopRequested = false
+        /// With ``stopRequested``: keep loading until the spool is empty or this instant; nil stops at once.
+        var drainDeadline: ContinuousClock.Instant?
+        var wakeRequested = false
+    }
+
+    /// A loader for `configuration`; nothing is opened until the first load.
+    package init(configuration: LoaderConfiguration, logger: Logger) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "node_id"] = "\(configuration.nodeID)"
+        self.logger = logger
+        self.partitions = DailyPartitions(
+            backfillDays: configuration.backfillDays, futureDays: configuration.futureDays
+        )
+    }
+
+    // MARK: - Observing, from any thread
+
+    /// Whether the loader keeps up; `/readyz` answers 200 only for ``LoaderHealth/healthy``.
+    package var health: LoaderHealth { readShared { $0.health } }
+
+    /// The last checkpoint this loader committed or read: every record before it is in PostgreSQL.
+    package var position: SpoolPosition { readShared { $0.position } }
+
+    /// The rows loaded from this spool, ever, as the checkpoint row counts them (dead letters excluded).
+    package var rowsLoaded: Int64 { readShared { $0.rowsLoaded } }
+
+    /// Ends a wait in ``run()`` for more records early; call it after appending to the spool.
+    package func wake() {
+        withShared { shared in
+            shared.wakeRequested = true
+        }
+    }
+
+    /// Asks ``run()`` to return.
+    ///
+    /// With a `deadline`, it first keeps loading until it finds the spool empty (everything written so far is
+    /// committed) or the deadline passes, retrying through failures meanwhile; without one it returns after
+    /// the batch in progress. A batch in progress always finishes or rolls back whole.
+    package func stop(drainUntil deadline: ContinuousClock.Instant?) {
+        withShared { shared in
+            shared.stopRequested = true
+            shared.drainDeadline = deadline
+        }
+    }
+
+    /// Waits until the committed checkpoint is at or past `position` (a writer's position after an append).
+    ///
+    /// - Returns: true once it is, false when `timeout` passes first.
+    package func waitUntilLoaded(_ position: SpoolPosition, timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        condition.lock()
+        defer { condition.unlock() }
+        while shared.position < position {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return false }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
+        }
+        return true
+    }
+
+    // MARK: - Loading, on the loading thread
+
+    /// Reads this node's committed checkpoint, creating its row at ``SpoolPosition/start`` if there is none,
+    /// and makes the next ``loadAvailable()`` resume from it.
+    ///
+    /// - Throws: `PostgresError` when PostgreSQL cannot be reached or the schema lacks the table;
+    ///   ``LoaderError`` for a row that holds no valid position.
+    package func committedPosition() throws -> SpoolPosition {
+        do {
+            let connection = try openConnection()
+            let checkpoint = try readCheckpoint(connection)
+            reader = nil
+            pending = nil
+            committed = checkpoint.position
+            publish(position: checkpoint.position, rowsLoaded: checkpoint.rowsLoaded)
+            return checkpoint.position
+        } catch {
+            forgetSession()
+            throw error
+        }
+    }
+
+    /// Loads one batch: the records after the checkpoint that are available now (up to the batch limits),
+    /// copied with the checkpoint update in one transaction; then deletes the segments wholly before the
+    /// new checkpoint.
+    ///
+    /// - Returns: what was committed; `records` is 0 when the spool had nothing new.
+    /// - Throws: `PostgresError` when PostgreSQL cannot be reached or refuses the batch for a reason that is
+    ///   not one row's (nothing of the batch is committed; call again, which resumes from the checkpoint);
+    ///   `SpoolError` for a damaged spool; ``LoaderError``.
+    package func loadAvailable() throws -> LoadReport {
+        do {
+            return try loadBatch()
+        } catch {
+            forgetSession()
+            throw error
+        }
+    }
+
+    /// Drops the in-memory position after a failure, so the next load re-reads the checkpoint: after a
+    /// failed or unanswered `COMMIT` only the database knows whether the batch is in.
+    private func forgetSession() {
+        reader = nil
+        pending = nil
+        if let connection, !connection.isOpen {
+            self.connection = nil
+        }
+    }
+
+    private func loadBatch() throws -> LoadReport {
+        let connection = try openConnection()
+        let reader: SpoolReader
+        if let existing = self.reader {
+            reader = existing
+        } else {
+            let checkpoint = try readCheckpoint(connection)
+            committed = checkpoint.position
+            reader = try SpoolReader(
+                directory: configuration.spoolDirectory, from: checkpoint.position,
+                maximumBatchBytes: configuration.maxRecordBytes
+            )
+            self.reader = reader
+            publish(position: checkpoint.position, rowsLoaded: checkpoint.rowsLoaded)
+            logger.debug("resuming from the committed checkpoint", metadata: ["position": "\(checkpoint.position)"])
+        }
+
+        var batch = LoadBatch(start: committed, reusing: &storage)
+        try gather(into: &batch, from: reader)
+        guard !batch.isEmpty else {
+            storage = batch.takeStorage()
+            updateLag()
+            return LoadReport(rows: 0, records: 0, deadLetters: 0, position: committed)
+        }
+
+        _ = try partitions.prepare(batch.days, connection: connection, logger: logger)
+        batch.seal()
+        let started = ContinuousClock.now
+        let outcome = try commit(batch, connection: connection)
+        metrics.latency.record(duration: ContinuousClock.now - started)
+        lastContact = ContinuousClock.now
+
+        committed = batch.end
+        publish(position: batch.end, addingRows: outcome.rows)
+        metrics.rows.increment(by: outcome.rows)
+        metrics.batches.increment()
+        if !outcome.deadLetters.isEmpty {
+            metrics.deadLetters.increment(by: outcome.deadLetters.count)
+        }
+        deleteSegments(before: batch.end)
+        updateLag()
+        let report = LoadReport(
+            rows: outcome.rows, records: batch.recordCount, deadLetters: outcome.deadLetters.count,
+            position: batch.end
+        )
+        storage = batch.takeStorage()
+        return report
+    }
+
+    /// Adds records from `reader` (after the one left over from the last batch) until the batch is full or
+    /// the spool has no more.
+    ///
+    /// A spool error after some records were added ends the batch instead of failing it, so the records in
+    /// front of a damaged one still load; the next batch then starts at the damage and reports it.
+    private func gather(into batch: inout LoadBatch, from reader: SpoolReader) throws {
+        let maxRows = configuration.maxBatchRows
+        let maxBytes = configuration.maxBatchBytes
+        while batch.rowCount < maxRows && batch.tupleBytes < maxBytes {
+            let record: (payload: [UInt8], end: SpoolPosition)
+            if let pending {
+                record = pending
+                self.pending = nil
+            } else {
+                do {
+                    guard let next = try reader.next() else { return }
+                    record = next
+                } catch {
+                    if batch.isEmpty { throw error }
+                    logger.warning("stopping the batch at a spool error", metadata: ["error": "\(error)"])
+                    return
+                }
+            }
+            guard batch.add(record.payload, end: record.end, maxRows: maxRows, maxBytes: maxBytes) else {
+                pending = record
+                return
+            }
+        }
+    }
+
+    /// Deletes the segment files wholly before the committed `checkpoint`; a failure is logged and retried
+    /// after the next commit.
+    private func deleteSegments(before checkpoint: SpoolPosition) {
+        do {
+            let deleted = try SpoolSegment.deleteSegments(in: configuration.spoolDirectory, before: checkpoint)
+            if !deleted.isEmpty {
+                logger.debug("deleted loaded spool segments", metadata: ["segments": "\(deleted.map(\.number))"])
+            }
+        } catch {
+            logger.warning("could not delete loaded spool segments", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sets `sluice_spool_lag_bytes`: the spool bytes at or after the checkpoint's segment, less the part of
+    /// it already loaded.
+    private func updateLag() {
+        guard let total = try? SpoolSegment.totalBytes(in: configuration.spoolDirectory) else { return }
+        metrics.lagBytes.record(total > committed.offset ? Int64(clamping: total - committed.offset) : 0)
+    }
+
+    // MARK: - The connection and the checkpoint row
+
+    /// The open connection, connecting first if there is none.
+    ///
+    /// The session is named in `pg_stat_activity` and runs with `synchronous_commit = on`: the spool deletes
+    /// a segment once the checkpoint past it committed, so that commit must be durable.
+    func openConnection() throws -> PostgresConnection {
+        if let connection, connection.isOpen { return connection }
+        connection = nil
+        let fresh = try PostgresConnection(configuration.connectionString)
+        try fresh.query(
+            "SELECT set_config('application_name', $1, false), set_config('synchronous_commit', 'on', false)",
+            ["sluice loader \(configuration.nodeID)"]
+        )
+        connection = fresh
+        lastContact = ContinuousClock.now
+        return fresh
+    }
+
+    /// Reads this node's checkpoint row, inserting it at the start of the spool if it is missing.
+    private func readCheckpoint(_ connection: PostgresConnection) throws -> (position: SpoolPosition, rowsLoaded: Int64)
+    {
+        let nodeID = configuration.nodeID
+        try connection.query(
+            "INSERT INTO sluice.spool_checkpoints (node_id) VALUES ($1) ON CONFLICT (node_id) DO NOTHING", [nodeID]
+        )
+        let result = try connection.query(
+            #"SELECT segment, "offset", rows_loaded FROM sluice.spool_checkpoints WHERE node_id = $1"#, [nodeID]
+        )
+        lastContact = ContinuousClock.now
+        guard result.rowCount == 1, let segment = try result.int(0, 0), let offset = try result.int(0, 1),
+            let rows = try result.int(0, 2), segment >= 0, offset >= 0
+        else {
+            throw LoaderError(
+                .invalidCheckpoint,
+                "the row of node \(nodeID) in sluice.spool_checkpoints is missing or holds no spool position"
+            )
+        }
+        return (SpoolPosition(segment: UInt64(segment), offset: UInt64(offset)), Int64(rows))
+    }
+
+    /// Checks that PostgreSQL still answers (when idle, for ``health``).
+    private func ping() throws {
+        try openConnection().execute("SELECT 1")
+        lastContact = ContinuousClock.now
+    }
+
+    // MARK: - The loop
+
+    /// Loads until ``stop(drainUntil:)``: ``loadAvailable()`` again and again, sleeping up to
+    /// ``LoaderConfiguration/idleDelay`` whenever the spool is empty (``wake()`` ends the sleep early).
+    ///
+    /// Never gives up: after a failure it waits (``LoaderConfiguration/retryDelays``, doubling) and tries
+    /// again on a new connection if the old one broke, resuming from the committed checkpoint. Meanwhile
+    /// ``health`` says why: ``LoaderHealth/databaseUnavailable(_:)`` while PostgreSQL cannot be reached,
+    /// ``LoaderHealth/failed(_:)`` for anything else. Runs on the calling thread and returns once stopped.
+    package func run() {
+        logger.info("loader started", metadata: ["spool": "\(configuration.spoolDirectory)"])
+        var failures = 0
+        while true {
+            let (stopRequested, deadline) = readShared { ($0.stopRequested, $0.drainDeadline) }
+            if stopRequested && !Self.isBefore(deadline) { break }
+            do {
+                let report = try loadAvailable()
+                if failures > 0 {
+                    logger.info(
+                        "loading again", metadata: ["failed_attempts": "\(failures)", "position": "\(committed)"]
+                    )
+                    failures = 0
+                }
+                setHealth(.healthy)
+                if report.records == 0 {
+                    if stopRequested { break }  // Drained: everything written so far is committed.
+                    if let lastContact, ContinuousClock.now - lastContact >= configuration.healthCheckInterval {
+                        try ping()
+                    }
+                    pause(for: configuration.idleDelay, wakeable: true)
+                }
+            } catch {
+                failures += 1
+                recordFailure(error, attempt: failures)
+                pause(for: retryDelay(attempt: failures), wakeable: false)
+            }
+        }
+        reader = nil
+        pending = nil
+        connection = nil
+        logger.info("loader stopped", metadata: ["position": "\(committed)"])
+    }
+
+    /// Sets ``health`` for a failure and logs it: at warning when the state or the message changes, at debug
+    /// while the same failure repeats.
+    private func recordFailure(_ error: any Error, attempt: Int) {
+        let health: LoaderHealth
+        if let failure = error as? PostgresError, failure.isUnavailable(connectionOpen: connection?.isOpen ?? false) {
+            health = .databaseUnavailable(failure.description)
+        } else if let failure = error as? LoaderError, failure.code == .checkpointMoved {
+            logger.warning("\(failure)")
+            return
+        } else {
+            health = .failed("\(error)")
+        }
+        let previous = withShared { shared in
+            defer { shared.health = health }
+            return shared.health
+        }
+        let metadata: Logger.Metadata = ["error": "\(error)", "attempt": "\(attempt)", "position": "\(committed)"]
+        if previous != health {
+            switch health {
+            case .databaseUnavailable:
+                logger.warning("PostgreSQL is unavailable; the spool keeps the events, retrying", metadata: metadata)
+            default:
+                logger.error("loading failed, retrying", metadata: metadata)
+            }
+        } else {
+            logger.debug("loading failed again, retrying", metadata: metadata)
+        }
+    }
+
+    /// The wait before retry `attempt` (1 for the first): the lower bound of the retry delays, doubling up to
+    /// the upper bound, with ±20 % jitter so that many loaders do not reconnect in step.
+    private func retryDelay(attempt: Int) -> Duration {
+        let bounds = configuration.retryDelays
+        var delay = bounds.lowerBound
+        for _ in 1..<min(max(attempt, 1), 64) where delay < bounds.upperBound {
+            delay *= 2
+        }
+        delay = min(delay, bounds.upperBound)
+        return delay * Double.random(in: 0.8...1.2)
+    }
+
+    /// Sleeps for `duration` on the loop's thread.
+    ///
+    /// A ``stop(drainUntil:)`` ends the sleep at once, or at its deadline while draining through failures;
+    /// with `wakeable`, so does a ``wake()``. Retry waits are not wakeable: the server wakes the loader on
+    /// every append, which must not turn a backoff into a busy loop while PostgreSQL is down.
+    private func pause(for duration: Duration, wakeable: Bool) {
+        var until = ContinuousClock.now + duration
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if shared.stopRequested {
+                guard !wakeable, let deadline = shared.drainDeadline else { return }
+                until = min(until, deadline)
+            }
+            if wakeable && shared.wakeRequested {
+                shared.wakeRequested = false
+                return
+            }
+            let remaining = until - ContinuousClock.now
+            guard remaining > .zero else { return }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
+        }
+    }
+
+    /// Whether `deadline` is set and still ahead.
+    private static func isBefore(_ deadline: ContinuousClock.Instant?) -> Bool {
+        deadline.map { ContinuousClock.now < $0 } ?? false
+    }
+
+    // MARK: - Shared state
+
+    /// Reads the shared state under the lock.
+    private func readShared<T>(_ body: (Shared) -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(shared)
+    }
+
+    /// Changes the shared state under the lock and wakes every thread waiting on it.
+    private func withShared<T>(_ body: (inout Shared) -> T) -> T {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        return body(&shared)
+    }
+
+    private func setHealth(_ health: LoaderHealth) {
+        withShared { $0.health = health }
+    }
+
+    /// Publishes a checkpoint read from the database; PostgreSQL answered, so the loader is healthy.
+    private func publish(position: SpoolPosition, rowsLoaded: Int64) {
+        withShared { shared in
+            shared.position = position
+            shared.rowsLoaded = rowsLoaded
+            shared.health = .healthy
+        }
+    }
+
+    /// Publishes a committed batch, together with the health it proves, so that a thread woken by
+    /// ``waitUntilLoaded(_:timeout:)`` sees both.
+    private func publish(position: SpoolPosition, addingRows rows: Int) {
+        withShared { shared in
+            shared.position = position
+            shared.rowsLoaded += Int64(rows)
+            shared.health = .healthy
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for APIs that take a `TimeInterval`.
+    fileprivate var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
