@@ -78,6 +78,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Enrichment at ingest: user agents, URLs and UTM parameters, referrers, IP address privacy.
+        .target(
+            name: "SluiceEnrichment",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // Safe Swift wrappers over the C libraries.
         .target(
             name: "SluiceZstd",
@@ -132,7 +139,9 @@ let package = Package(
         ),
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
-        .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload", "SluiceEnrichment"], swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
@@ -141,6 +150,7 @@ let package = Package(
             dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",

@@ -340,12 +340,12 @@ enum Pools {
         UserAgent(
             text: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
                 + "Chrome/131.0.0.0 Safari/537.36",
-            browser: "Chrome", os: "Mac OS", deviceType: "desktop", screens: macScreens
+            browser: "Chrome", os: "macOS", deviceType: "desktop", screens: macScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
                 + "Safari/537.36",
-            browser: "Chrome", os: "GNU/Linux", deviceType: "desktop", screens: desktopScreens
+            browser: "Chrome", os: "Linux", deviceType: "desktop", screens: desktopScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
@@ -353,21 +353,21 @@ enum Pools {
         ),
         UserAgent(
             text: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0",
-            browser: "Firefox", os: "Mac OS", deviceType: "desktop", screens: macScreens
+            browser: "Firefox", os: "macOS", deviceType: "desktop", screens: macScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-            browser: "Firefox", os: "GNU/Linux", deviceType: "desktop", screens: desktopScreens
+            browser: "Firefox", os: "Linux", deviceType: "desktop", screens: desktopScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
                 + "Version/18.1 Safari/605.1.15",
-            browser: "Safari", os: "Mac OS", deviceType: "desktop", screens: macScreens
+            browser: "Safari", os: "macOS", deviceType: "desktop", screens: macScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                 + "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-            browser: "Microsoft Edge", os: "Windows", deviceType: "desktop", screens: desktopScreens
+            browser: "Edge", os: "Windows", deviceType: "desktop", screens: desktopScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -382,7 +382,7 @@ enum Pools {
         UserAgent(
             text: "Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
                 + "Version/18.1 Mobile/15E148 Safari/604.1",
-            browser: "Safari", os: "iOS", deviceType: "tablet", screens: tabletScreens
+            browser: "Safari", os: "iPadOS", deviceType: "tablet", screens: tabletScreens
         ),
         UserAgent(
             text: "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
@@ -405,7 +405,7 @@ enum Pools {
         UserAgent(
             text: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 "
                 + "Safari/537.36",
-            browser: "HeadlessChrome", os: "GNU/Linux", deviceType: "bot", isBot: true, screens: desktopScreens
+            browser: "HeadlessChrome", os: nil, deviceType: "bot", isBot: true, screens: desktopScreens
         ),
     ]
 

@@ -1,0 +1,177 @@
+import SluiceCore
+import Testing
+
+@testable import SluiceEnrichment
+
+/// SplitMix64: a tiny seeded generator, so every run feeds the same "random" inputs and a failure reproduces.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Feeds the enricher random bytes, token soup built from the delimiters the parsers look for, and 100 KB strings,
+/// and checks that it neither traps nor stores anything outside the columns' rules.
+@Suite struct EnrichmentRobustnessTests {
+    /// Fragments that steer the parsers into their edge cases when glued together at random.
+    private static let fragments = [
+        "http", "https://", "//", ":", "/", "?", "#", "&", "=", "+", "%", "%4", "%41", "%00", "%FF", "%C3%A9", "@",
+        "[", "]", "::", "www.", ".", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "bot",
+        "spider", "crawler", "+http", "Chrome/", "Safari/", "Edg/", "iPad", "iPhone", "Android", "Mobile",
+        "Mozilla/5.0",
+        "(", ")", ";", " ", "é", "😀", "\u{0}", "\u{FFFD}", "255.", "1", "ffff", "XX", "de", "Googlebot", "CrOS",
+    ]
+
+    private static func randomBytes(_ generator: inout SplitMix64, maximumLength: Int) -> String {
+        let length = Int.random(in: 0...maximumLength, using: &generator)
+        let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func tokenSoup(_ generator: inout SplitMix64, maximumCount: Int) -> String {
+        let count = Int.random(in: 0...maximumCount, using: &generator)
+        return (0..<count).map { _ in fragments.randomElement(using: &generator)! }.joined()
+    }
+
+    private static func randomHints(_ generator: inout SplitMix64) -> EventHints {
+        func value() -> String? {
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: return nil
+            case 1: return randomBytes(&generator, maximumLength: 64)
+            default: return tokenSoup(&generator, maximumCount: 24)
+            }
+        }
+        return EventHints(
+            pageURL: value(), pagePath: value(), referrer: value(), search: value(), campaignSource: value(),
+            campaignMedium: value(), campaignName: value(), campaignTerm: value(), campaignContent: value(),
+            country: value(), userAgent: value(), ip: value()
+        )
+    }
+
+    /// What every enriched row must satisfy, whatever the input.
+    private static func checkInvariants(_ row: EventRow, mode: IPMode) {
+        for text in [row.pagePath, row.utmSource, row.utmMedium, row.utmCampaign, row.utmTerm, row.utmContent] {
+            if let text {
+                #expect(text.utf8.count <= Enricher.maximumTextBytes)
+                #expect(!text.utf8.contains(0))
+            }
+        }
+        if let path = row.pagePath {
+            #expect(!path.isEmpty)
+            #expect(!path.utf8.contains(UInt8(ascii: "?")) && !path.utf8.contains(UInt8(ascii: "#")))
+        }
+        for text in [row.utmSource, row.utmMedium, row.utmCampaign, row.utmTerm, row.utmContent] {
+            if let text {
+                #expect(!text.isEmpty)
+            }
+        }
+        if let host = row.referrerHost {
+            #expect(!host.isEmpty && host.utf8.count <= PageURL.maximumHostLength)
+            #expect(host == host.lowercased() || host.utf8.contains { $0 >= 0x80 })
+            #expect(!host.hasPrefix("www."))
+        }
+        if let country = row.country {
+            #expect(country.utf8.count == 2 && country.utf8.allSatisfy { $0 >= 0x41 && $0 <= 0x5A })
+            #expect(country != "XX")
+        }
+        if let device = row.deviceType {
+            #expect(["desktop", "mobile", "tablet", "bot"].contains(device))
+            #expect((device == "bot") == row.isBot)
+        } else {
+            #expect(!row.isBot && row.browser == nil && row.os == nil)
+        }
+        switch mode {
+        case .drop:
+            #expect(row.ip == nil)
+        case .truncate:
+            if let ip = row.ip {
+                #expect(ip.prefixLength <= (ip.family == .v4 ? 24 : 48))
+                #expect(ip.bytes[Int(ip.family == .v4 ? 3 : 6)...].allSatisfy { $0 == 0 })
+            }
+        case .hash:
+            if let ip = row.ip {
+                #expect(ip.family == .v6 && ip.prefixLength == 128)
+                #expect(Array(ip.bytes[0..<8]) == [0xfd, 0, 0, 0, 0, 0, 0, 0])
+            }
+        }
+    }
+
+    @Test(arguments: IPMode.allCases)
+    func randomInputsNeverTrap(_ mode: IPMode) {
+        var generator = SplitMix64(state: 0x51_1CE0 &+ UInt64(mode.rawValue.utf8.count))
+        let enricher = Enricher(ipMode: mode, secret: Array(repeating: 7, count: 16))
+        for _ in 0..<3_000 {
+            var row = makeRow(receivedAt: Int64.random(in: -10_000_000...4_000_000_000, using: &generator))
+            let hints = Self.randomHints(&generator)
+            let peer = Bool.random(using: &generator) ? InetAddress("2001:db8::7") : nil
+            enricher.enrich(&row, hints: hints, clientAddress: peer, headerCountry: hints.search)
+            Self.checkInvariants(row, mode: mode)
+        }
+    }
+
+    @Test func randomBytesThroughEveryParser() {
+        var generator = SplitMix64(state: 42)
+        for _ in 0..<5_000 {
+            let text =
+                Bool.random(using: &generator)
+                ? Self.randomBytes(&generator, maximumLength: 300) : Self.tokenSoup(&generator, maximumCount: 40)
+            let agent = UserAgentParser.parse(text)
+            #expect(["desktop", "mobile", "tablet", "bot"].contains(agent.deviceType))
+            if let url = PageURL(text) {
+                #expect(!url.path.isEmpty)
+                _ = url.campaign
+                _ = url.queryValue("utm_source")
+            }
+            _ = PageURL.referrerHost(text, pageHost: text)
+            _ = Campaign(search: text)
+            _ = CountryCode.normalized(text)
+            _ = Enricher.address(text)
+        }
+    }
+
+    @Test func hundredKilobyteStrings() {
+        let size = 100 * 1024
+        let long = [
+            String(repeating: "a", count: size),
+            String(repeating: "%", count: size),
+            String(repeating: "%4", count: size / 2),
+            String(repeating: "+", count: size),
+            String(repeating: "bot", count: size / 3),
+            String(repeating: "é", count: size / 2),
+            "https://" + String(repeating: "a", count: size) + "/",
+            "https://example.com/" + String(repeating: "x/", count: size / 2),
+            "https://example.com/?" + String(repeating: "utm_source=&", count: size / 12),
+            "?" + String(repeating: "utm_campaign=" + String(repeating: "z", count: 100) + "&", count: size / 114),
+            "Mozilla/5.0 (" + String(repeating: "Chrome/ ", count: size / 8) + ")",
+            String(repeating: "1", count: size),
+            String(repeating: ":", count: size),
+        ]
+        for mode in IPMode.allCases {
+            let enricher = Enricher(ipMode: mode, secret: [1, 2, 3])
+            for text in long {
+                var row = makeRow()
+                let hints = EventHints(
+                    pageURL: text, pagePath: text, referrer: text, search: text, campaignSource: text,
+                    campaignMedium: text, campaignName: text, campaignTerm: text, campaignContent: text,
+                    country: text, userAgent: text, ip: text
+                )
+                enricher.enrich(&row, hints: hints, clientAddress: nil, headerCountry: text)
+                Self.checkInvariants(row, mode: mode)
+            }
+        }
+        // A valid URL whose campaign is 100 KB long is stored capped, not dropped.
+        var row = makeRow()
+        Enricher(secret: []).enrich(
+            &row, hints: EventHints(pageURL: "https://example.com/?utm_source=" + long[0]), clientAddress: nil,
+            headerCountry: nil
+        )
+        #expect(row.utmSource?.utf8.count == Enricher.maximumTextBytes)
+        #expect(row.pagePath == "/")
+    }
+}
