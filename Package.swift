@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
     ],
     targets: [
         // C libraries, each behind one thin system-library target.
@@ -67,6 +73,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Enrichment at ingest: user agents, URLs and UTM parameters, referrers, IP address privacy.
+        .target(
+            name: "SluiceEnrichment",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -78,10 +91,22 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // Enrichment at ingest: user agents, URLs and UTM parameters, referrers, IP address privacy.
+        // `sluice serve`: the HTTP API, the ring buffers, the spool writer with group commit, dedupe, shutdown.
         .target(
-            name: "SluiceEnrichment",
-            dependencies: ["SluiceCore"],
+            name: "SluiceIngest",
+            dependencies: [
+                "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
+                "SluicePostgres", "SluiceStore", "SluiceZstd",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -124,8 +149,10 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
+                "SluiceIngest", "SluiceEnrichment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -145,12 +172,23 @@ let package = Package(
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
+        .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceIngestTests",
+            dependencies: [
+                "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",

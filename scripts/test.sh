@@ -7,6 +7,14 @@ cd "$(dirname "$0")/.."
 
 scripts/ensure-deps.sh
 
+# The ingest tests drive the server with Segment's official Python SDK.
+if ! python3 -c "import segment.analytics" 2>/dev/null; then
+    command -v python3 >/dev/null || { echo "sluice: error: python3 is needed for the SDK tests (apt-get install -y python3 python3-pip)" >&2; exit 1; }
+    echo "sluice: installing segment-analytics-python for the SDK tests" >&2
+    python3 -m pip install --quiet segment-analytics-python 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages segment-analytics-python
+fi
+
 stop_leftover_clusters() {
     local pgdata
     for pgdata in "${TMPDIR:-/tmp}"/sluice-test-*; do

@@ -44,18 +44,21 @@ public struct LocalCluster: Sendable {
         return cluster
     }
 
-    /// Starts the server on a free loopback port and waits until it accepts connections.
+    /// Starts the server on a free loopback port (or on `requestedPort`) and waits until it accepts
+    /// connections.
     ///
     /// A server already running in this directory (a `postmaster.pid` whose process is alive) is reused.
-    public mutating func start() throws {
+    /// A requested port is tried once: restarting on the port clients already know (as a test of a
+    /// database outage does) must not silently move the server.
+    public mutating func start(port requestedPort: Int? = nil) throws {
         if let running = runningPort() {
             port = running
             return
         }
         var lastError: (any Error)?
         // A port found free can be taken by someone else before the server binds it: try a few.
-        for _ in 0..<5 {
-            port = try Self.freeLoopbackPort()
+        for _ in 0..<(requestedPort == nil ? 5 : 1) {
+            port = try requestedPort ?? Self.freeLoopbackPort()
             try writePort(port)
             let log = dataDirectory + "/server.log"
             do {

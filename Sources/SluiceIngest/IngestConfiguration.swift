@@ -1,0 +1,63 @@
+// SluiceIngest: `sluice serve`. Segment requests come in over HTTP, are decoded, enriched and encoded as
+// binary COPY tuples on the event loops, cross a lock-free ring to the spool committer, which dedupes,
+// appends and fsyncs them in groups before the requests are answered, and the loader copies the spool
+// into PostgreSQL exactly once.
+
+import SluiceEnrichment
+import SluiceSegment
+
+/// When a request is answered 200.
+package enum AckMode: String, Sendable, CaseIterable {
+    /// After its events are in the spool and fsync'd: they survive `kill -9` and power loss.
+    case durable
+    /// After its events are in the ring: faster, but a crash loses what had not reached the spool yet.
+    case memory
+}
+
+/// Everything `sluice serve` can be told; each field has an `SLUICE_…` variable and a flag.
+package struct IngestConfiguration: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8080
+    /// libpq connection string of the database the loader copies into.
+    package var connectionString: String
+    /// Directory of the spool's segment files; created if missing.
+    package var spoolDirectory = ".sluice/spool"
+    /// Identifies this server's spool in `sluice.spool_checkpoints`; one spool directory per node id.
+    package var nodeID = "default"
+    package var ack = AckMode.durable
+
+    /// Segment's limits: event size, events per batch, messageId length, future tolerance.
+    package var limits = SegmentLimits()
+    /// The largest request body, compressed or inflated (Segment: 500 KB).
+    package var maxRequestBytes = 500 * 1024
+    /// The largest inflated/compressed ratio a compressed body may have; more is refused as a bomb.
+    package var maxInflationRatio = 100
+
+    /// Slots in the ring between the request handlers and the spool committer.
+    package var ringCapacity = 4096
+    /// How long a request waits for room in a full ring, or for spool room, before it is answered 503.
+    package var backpressureWait: Duration = .milliseconds(250)
+    /// The spool's disk budget: at or above it, requests are answered 503 until the loader catches up.
+    package var spoolMaxBytes: Int64 = 4 << 30
+    /// A spool segment file is rotated once it reaches this size.
+    package var spoolSegmentBytes = 64 << 20
+
+    /// How long a messageId is remembered per project.
+    package var dedupeWindow: Duration = .seconds(24 * 3600)
+    /// The most messageIds remembered; the oldest are forgotten first when it is reached.
+    package var dedupeCapacity = 5_000_000
+
+    /// What is stored of the client's IP address.
+    package var ipMode = IPMode.truncate
+    /// A request header whose value is the client's country (e.g. `CF-IPCountry`), trusted when set.
+    package var countryHeader: String?
+
+    /// Rows per COPY transaction at most.
+    package var loadBatchRows = 50_000
+    /// How long a graceful shutdown waits for the loader to empty the spool.
+    package var shutdownDeadline: Duration = .seconds(30)
+
+    package init(connectionString: String) {
+        self.connectionString = connectionString
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import HTTPTypes
+import NIOCore
+import NIOPosix
+import SluiceCore
+import SluiceEnrichment
+import SluiceSegment
+
+/// The Segment Tracking API endpoints: authenticate, inflate, decode, enrich, encode, hand to the spool,
+/// and answer once the events are durable.
+///
+/// Everything up to the ring runs on the request's task, in parallel across connections; what follows is
+/// the spool committer's single thread. A request holds no lock and touches the database only when its
+/// write key is unknown.
+package struct IngestController: Sendable {
+    let configuration: IngestConfiguration
+    let committer: SpoolCommitter
+    let projects: ProjectDirectory
+    let decoder: SegmentDecoder
+    let enricher: Enricher
+    let bodyDecoder: RequestBodyDecoder
+    let logger: Logger
+
+    private let eventsReceived = Counter(label: "sluice_events_received_total")
+    private let eventsAccepted = Counter(label: "sluice_events_accepted_total")
+    private let bytesIn = Counter(label: "sluice_request_bytes_total")
+    private let ackLatency = Metrics.Timer(label: "sluice_ack_latency_seconds")
+
+    package init(
+        configuration: IngestConfiguration, committer: SpoolCommitter, projects: ProjectDirectory,
+        enricher: Enricher, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.committer = committer
+        self.projects = projects
+        self.decoder = SegmentDecoder(limits: configuration.limits)
+        self.enricher = enricher
+        self.bodyDecoder = RequestBodyDecoder(
+            maxBytes: configuration.maxRequestBytes, maxRatio: configuration.maxInflationRatio
+        )
+        self.logger = logger
+    }
+
+    /// Adds the seven Segment routes.
+    package func addRoutes(to router: Router<IngestRequestContext>) {
+        router.post("/v1/batch") { request, context in await handle(request, context, call: .batch) }
+        for type in EventType.allCases {
+            router.post("/v1/\(type.rawValue)") { request, context in await handle(request, context, call: .single(type)) }
+        }
+    }
+
+    private func handle(_ request: Request, _ context: IngestRequestContext, call: SegmentCall) async -> Response {
+        let started = ContinuousClock.now
+        do {
+            let receipt = try await ingest(request, context, call: call)
+            ackLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            return IngestResponse.accepted(rejected: receipt)
+        } catch {
+            let failure = error as? IngestError ?? IngestError(.malformed, "\(error)")
+            Counter(label: "sluice_requests_refused_total", dimensions: [("code", failure.code.name)]).increment()
+            if failure.code.status.code >= 500 {
+                logger.warning("request refused", metadata: ["code": "\(failure.code.name)", "error": "\(failure.message)"])
+            }
+            return IngestResponse.refused(failure)
+        }
+    }
+
+    /// Takes one request through to the spool; returns the rejected events to name in the answer.
+    private func ingest(
+        _ request: Request, _ context: IngestRequestContext, call: SegmentCall
+    ) async throws(IngestError) -> [SegmentRejection] {
+        let receivedAt = Timestamp.now()
+        let headerKey = Self.basicAuthUser(request.headers[.authorization])
+        if request.headers[.authorization] != nil && headerKey == nil {
+            throw IngestError(.unauthorized, "the Authorization header must be HTTP Basic with the write key as user name")
+        }
+        // Known before reading the body, a wrong key costs no decoding.
+        var projectID: Int64?
+        if let headerKey {
+            projectID = await projects.projectID(writeKey: headerKey)
+            guard projectID != nil else { throw IngestError(.unauthorized, "unknown write key") }
+        }
+
+        let raw = try await collectBody(request)
+        bytesIn.increment(by: raw.readableBytes)
+        let body = try bodyDecoder.decode(raw, contentEncoding: request.headers[.contentEncoding])
+        let batch: SegmentBatch
+        do {
+            batch = try body.withUnsafeReadableBytes { bytes throws(SegmentRequestError) in
+                try decoder.decode(
+                    bytes, call: call, projectID: projectID ?? 0, receivedAt: receivedAt,
+                    newMessageID: { UUID().uuidString.lowercased() }
+                )
+            }
+        } catch {
+            throw IngestError(.malformed, error.message)
+        }
+        if projectID == nil {
+            guard let bodyKey = batch.writeKey, !bodyKey.isEmpty else {
+                throw IngestError(
+                    .unauthorized, "no write key: send it as the HTTP Basic user name or as \"writeKey\" in the body"
+                )
+            }
+            guard let id = await projects.projectID(writeKey: bodyKey) else {
+                throw IngestError(.unauthorized, "unknown write key")
+            }
+            projectID = id
+        }
+        eventsReceived.increment(by: batch.events.count + batch.rejected.count)
+        for rejection in batch.rejected {
+            Counter(label: "sluice_events_rejected_total", dimensions: [("reason", Self.reasonLabel(rejection.reason))])
+                .increment()
+        }
+        guard !batch.events.isEmpty, let projectID else { return batch.rejected }
+
+        let submission = encode(batch, projectID: projectID, receivedAt: receivedAt, request: request, context: context)
+        try await hand(submission.0, promise: submission.1)
+        eventsAccepted.increment(by: batch.events.count)
+        return batch.rejected
+    }
+
+    private func encode(
+        _ batch: SegmentBatch, projectID: Int64, receivedAt: Timestamp, request: Request, context: IngestRequestContext
+    ) -> (SpoolSubmission, EventLoopPromise<SpoolReceipt>?) {
+        let clientAddress = context.remoteAddress?.ipAddress.flatMap { InetAddress($0) }
+        let headerCountry = configuration.countryHeader.flatMap { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        var encoder = CopyEncoder(capacity: 512 * batch.events.count + 4096)
+        var tupleEnds: [Int] = []
+        var keys: [UInt64] = []
+        tupleEnds.reserveCapacity(batch.events.count)
+        keys.reserveCapacity(batch.events.count)
+        for event in batch.events {
+            var row = event.row
+            row.projectID = projectID
+            enricher.enrich(&row, hints: event.hints, clientAddress: clientAddress, headerCountry: headerCountry)
+            encoder.append(row)
+            tupleEnds.append(encoder.count)
+            keys.append(DedupeWindow.key(projectID: projectID, messageID: row.messageID))
+        }
+        let promise: EventLoopPromise<SpoolReceipt>? =
+            configuration.ack == .durable ? MultiThreadedEventLoopGroup.singleton.any().makePromise() : nil
+        return (SpoolSubmission(tuples: encoder.bytes, tupleEnds: tupleEnds, keys: keys, acknowledgement: promise), promise)
+    }
+
+    /// Puts the submission in the ring, waiting a bounded time for room (and for spool disk budget), then
+    /// waits for the fsync that makes it durable.
+    private func hand(_ submission: SpoolSubmission, promise: EventLoopPromise<SpoolReceipt>?) async throws(IngestError) {
+        let deadline = ContinuousClock.now + configuration.backpressureWait
+        while committer.spoolBytes >= configuration.spoolMaxBytes {
+            guard ContinuousClock.now < deadline else {
+                promise?.fail(IngestError(.spoolFull, "spool full"))
+                throw IngestError(
+                    .spoolFull, "the spool has reached its disk budget while the database catches up; retry later"
+                )
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if let failure = committer.failure {
+            promise?.fail(IngestError(.spoolFailed, failure))
+            throw IngestError(.spoolFailed, "the spool is not accepting events: \(failure)")
+        }
+        while !committer.submit(submission) {
+            guard ContinuousClock.now < deadline else {
+                promise?.fail(IngestError(.overloaded, "ring full"))
+                throw IngestError(.overloaded, "the server is at capacity; retry later")
+            }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        guard let promise else { return }
+        do {
+            _ = try await promise.futureResult.get()
+        } catch {
+            throw error as? IngestError ?? IngestError(.spoolFailed, "\(error)")
+        }
+    }
+
+    private func collectBody(_ request: Request) async throws(IngestError) -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: configuration.maxRequestBytes)
+        } catch {
+            if error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
+                throw IngestError(.tooLarge, "the body is over the limit of \(configuration.maxRequestBytes) bytes")
+            }
+            throw IngestError(.malformed, "could not read the request body: \(error)")
+        }
+    }
+
+    /// The user name of an HTTP Basic `Authorization` header (the write key), or nil if there is none.
+    static func basicAuthUser(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let data = Data(base64Encoded: String(parts[1].trimmingCharacters(in: .whitespaces))),
+            let credentials = String(data: data, encoding: .utf8)
+        else { return nil }
+        let user = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return user.isEmpty ? nil : String(user)
+    }
+
+    /// A bounded label for a rejection reason: its text up to the first detail (a colon or a digit).
+    static func reasonLabel(_ reason: String) -> String {
+        let cut = reason.firstIndex { $0 == ":" || $0 == "(" || $0.isNumber } ?? reason.endIndex
+        return String(reason[..<cut].prefix(60)).trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceEnrichment
+import SluiceIngest
+import SluicePostgres
+import SluiceStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the ingest server: Segment's HTTP Tracking API into PostgreSQL.",
+        discussion: """
+            Every option can also be set with the SLUICE_… environment variable named in its help; the \
+            option wins. Ready when GET /readyz answers 200. SIGTERM or SIGINT stops taking requests, drains \
+            what was accepted into the spool and gives the loader --shutdown-deadline to copy it into \
+            PostgreSQL; whatever is left is loaded at the next start.
+            """
+    )
+
+    @Option(help: help("The address to listen on", env: "SLUICE_HOST", default: "127.0.0.1"))
+    var host: String?
+    @Option(help: help("The port to listen on; 0 picks a free one", env: "SLUICE_PORT", default: "8080"))
+    var port: Int?
+    @Option(name: .customLong("spool-dir"), help: help("The spool's directory", env: "SLUICE_SPOOL_DIR", default: ".sluice/spool"))
+    var spoolDirectory: String?
+    @Option(help: help("When to answer 200: durable (after fsync) or memory (after the ring; a crash loses the unflushed events)", env: "SLUICE_ACK", default: "durable"))
+    var ack: String?
+    @Flag(name: .customLong("no-jobs"), help: "Do not run the scheduled jobs in this process (env SLUICE_NO_JOBS=1).")
+    var noJobs = false
+    @Option(name: .customLong("node-id"), help: help("This server's name for its spool checkpoint; one per spool directory", env: "SLUICE_NODE_ID", default: "default"))
+    var nodeID: String?
+    @Option(name: .customLong("spool-max-bytes"), help: help("The spool's disk budget; at it, requests get 503", env: "SLUICE_SPOOL_MAX_BYTES", default: "4294967296"))
+    var spoolMaxBytes: Int64?
+    @Option(name: .customLong("max-event-bytes"), help: help("The largest event", env: "SLUICE_MAX_EVENT_BYTES", default: "32768"))
+    var maxEventBytes: Int?
+    @Option(name: .customLong("max-batch-events"), help: help("The most events in one batch", env: "SLUICE_MAX_BATCH_EVENTS", default: "2500"))
+    var maxBatchEvents: Int?
+    @Option(name: .customLong("max-request-bytes"), help: help("The largest request body, compressed or inflated", env: "SLUICE_MAX_REQUEST_BYTES", default: "512000"))
+    var maxRequestBytes: Int?
+    @Option(name: .customLong("max-inflation-ratio"), help: help("The largest inflated/compressed size ratio of a body", env: "SLUICE_MAX_INFLATION_RATIO", default: "100"))
+    var maxInflationRatio: Int?
+    @Option(name: .customLong("dedupe-window"), help: help("Seconds a messageId is remembered per project", env: "SLUICE_DEDUPE_WINDOW", default: "86400"))
+    var dedupeWindowSeconds: Int64?
+    @Option(name: .customLong("dedupe-capacity"), help: help("The most messageIds remembered (about 30 bytes each)", env: "SLUICE_DEDUPE_CAPACITY", default: "5000000"))
+    var dedupeCapacity: Int?
+    @Option(name: .customLong("ip-mode"), help: help("What is stored of client IP addresses: drop, truncate (/24, /48) or hash (daily-rotating salt)", env: "SLUICE_IP_MODE", default: "truncate"))
+    var ipMode: String?
+    @Option(name: .customLong("country-header"), help: help("A trusted request header holding the client's country code, e.g. CF-IPCountry", env: "SLUICE_COUNTRY_HEADER", default: "none"))
+    var countryHeader: String?
+    @Option(name: .customLong("ring-capacity"), help: help("Requests the ring holds between the handlers and the spool", env: "SLUICE_RING_CAPACITY", default: "4096"))
+    var ringCapacity: Int?
+    @Option(name: .customLong("shutdown-deadline"), help: help("Seconds a graceful shutdown waits for the loader", env: "SLUICE_SHUTDOWN_DEADLINE", default: "30"))
+    var shutdownDeadlineSeconds: Int?
+    @Option(name: .customLong("log-level"), help: help("trace, debug, info, notice, warning, error or critical", env: "SLUICE_LOG_LEVEL", default: "info"))
+    var logLevel: String?
+    @OptionGroup var database: DatabaseOptions
+
+    private static func help(_ text: String, env: String, default value: String) -> ArgumentHelp {
+        ArgumentHelp("\(text) (env \(env); default \(value)).")
+    }
+
+    func run() async throws {
+        let settings: ServeSettings
+        do {
+            settings = try ServeSettings(self, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            Terminal.error(error)
+            throw ExitCode(64)
+        }
+        do {
+            try await settings.serve(database: database)
+        } catch {
+            Terminal.error(error)
+            throw ExitCode.failure
+        }
+    }
+}

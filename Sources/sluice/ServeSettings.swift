@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SluiceEnrichment
+import SluiceIngest
+import SluicePostgres
+import SluiceStore
+
+/// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
+struct ServeSettings {
+    var configuration: IngestConfiguration
+    var runJobs: Bool
+    var logLevel: Logger.Level
+
+    init(_ command: Serve, environment: [String: String]) throws {
+        func value<T: LosslessStringConvertible>(_ option: T?, _ name: String, _ fallback: T) throws -> T {
+            if let option { return option }
+            guard let text = environment[name], !text.isEmpty else { return fallback }
+            guard let parsed = T(text) else { throw ValidationError("\(name)='\(text)' is not a valid value") }
+            return parsed
+        }
+        func positive<T: BinaryInteger>(_ value: T, _ what: String) throws -> T {
+            guard value > 0 else { throw ValidationError("\(what) must be positive, not \(value)") }
+            return value
+        }
+
+        var configuration = IngestConfiguration(connectionString: "")
+        configuration.host = try value(command.host, "SLUICE_HOST", configuration.host)
+        configuration.port = try value(command.port, "SLUICE_PORT", configuration.port)
+        guard (0...65535).contains(configuration.port) else {
+            throw ValidationError("--port must be in 0...65535, not \(configuration.port)")
+        }
+        configuration.spoolDirectory = try value(command.spoolDirectory, "SLUICE_SPOOL_DIR", configuration.spoolDirectory)
+        let ack = try value(command.ack, "SLUICE_ACK", configuration.ack.rawValue)
+        guard let ackMode = AckMode(rawValue: ack) else {
+            throw ValidationError("--ack must be durable or memory, not '\(ack)'")
+        }
+        configuration.ack = ackMode
+        configuration.nodeID = try value(command.nodeID, "SLUICE_NODE_ID", configuration.nodeID)
+        configuration.spoolMaxBytes = try positive(
+            value(command.spoolMaxBytes, "SLUICE_SPOOL_MAX_BYTES", configuration.spoolMaxBytes), "--spool-max-bytes"
+        )
+        configuration.limits.maxEventBytes = try positive(
+            value(command.maxEventBytes, "SLUICE_MAX_EVENT_BYTES", configuration.limits.maxEventBytes), "--max-event-bytes"
+        )
+        configuration.limits.maxBatchEvents = try positive(
+            value(command.maxBatchEvents, "SLUICE_MAX_BATCH_EVENTS", configuration.limits.maxBatchEvents),
+            "--max-batch-events"
+        )
+        configuration.maxRequestBytes = try positive(
+            value(command.maxRequestBytes, "SLUICE_MAX_REQUEST_BYTES", configuration.maxRequestBytes),
+            "--max-request-bytes"
+        )
+        configuration.maxInflationRatio = try positive(
+            value(command.maxInflationRatio, "SLUICE_MAX_INFLATION_RATIO", configuration.maxInflationRatio),
+            "--max-inflation-ratio"
+        )
+        let window = try positive(
+            value(command.dedupeWindowSeconds, "SLUICE_DEDUPE_WINDOW", configuration.dedupeWindow.components.seconds),
+            "--dedupe-window"
+        )
+        configuration.dedupeWindow = .seconds(window)
+        configuration.dedupeCapacity = try positive(
+            value(command.dedupeCapacity, "SLUICE_DEDUPE_CAPACITY", configuration.dedupeCapacity), "--dedupe-capacity"
+        )
+        let ipMode = try value(command.ipMode, "SLUICE_IP_MODE", configuration.ipMode.rawValue)
+        guard let mode = IPMode(rawValue: ipMode) else {
+            throw ValidationError("--ip-mode must be drop, truncate or hash, not '\(ipMode)'")
+        }
+        configuration.ipMode = mode
+        let header = try value(command.countryHeader, "SLUICE_COUNTRY_HEADER", "none")
+        configuration.countryHeader = header == "none" || header.isEmpty ? nil : header
+        configuration.ringCapacity = try positive(
+            value(command.ringCapacity, "SLUICE_RING_CAPACITY", configuration.ringCapacity), "--ring-capacity"
+        )
+        let deadline = try value(command.shutdownDeadlineSeconds, "SLUICE_SHUTDOWN_DEADLINE", 30)
+        guard deadline >= 0 else { throw ValidationError("--shutdown-deadline must not be negative") }
+        configuration.shutdownDeadline = .seconds(deadline)
+        self.configuration = configuration
+
+        runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))
+        let level = try value(command.logLevel, "SLUICE_LOG_LEVEL", "info")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = logLevel
+    }
+
+    /// Opens the database (the embedded one by default), serves until SIGTERM/SIGINT, then shuts down.
+    func serve(database: DatabaseOptions) async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "sluice")
+        var configuration = self.configuration
+
+        var embedded: EmbeddedDatabase?
+        if let url = database.configuredURL {
+            configuration.connectionString = url
+            let connection = try DatabaseOptions.connect(url, source: database.source)
+            try SchemaCheck.requireCurrent(connection)
+        } else {
+            let opened = try EmbeddedDatabase.open()
+            embedded = opened
+            configuration.connectionString = opened.connectionString
+            let connection = try DatabaseOptions.connect(opened.connectionString, source: "the embedded cluster")
+            try Migrator.bundled().migrate(connection)
+        }
+        defer { embedded?.close() }
+
+        let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
+        let server = try IngestServer(configuration: configuration, secret: secret, logger: logger)
+        var jobs: [any Service] = []
+        if runJobs {
+            jobs.append(
+                PartitionSchedule(
+                    connectionString: configuration.connectionString, maintainer: try PartitionMaintainer.fromEnvironment(),
+                    logger: logger
+                )
+            )
+        }
+        let ack = configuration.ack
+        let spool = configuration.spoolDirectory
+        let app = server.application(jobs: jobs) { channel in
+            let address = channel.localAddress
+            Terminal.note(
+                "listening on http://\(address?.ipAddress ?? "?"):\(address?.port ?? 0) "
+                    + "(ack \(ack.rawValue), spool \(spool)); ready when GET /readyz answers 200"
+            )
+        }
+        try await app.runService()
+        Terminal.note("stopped")
+    }
+}
+
+/// The secret from which the daily salt of `--ip-mode hash` is derived: `SLUICE_IP_SECRET` (hex), else a
+/// random one kept in the spool directory, so that hashes stay stable across restarts within a day.
+enum IPSecret {
+    static func load(spoolDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> [UInt8]
+    {
+        if let hex = environment["SLUICE_IP_SECRET"], !hex.isEmpty {
+            guard let bytes = bytes(hex: hex), bytes.count >= 16 else {
+                throw ValidationError("SLUICE_IP_SECRET must be at least 32 hexadecimal digits")
+            }
+            return bytes
+        }
+        let path = spoolDirectory + "/ip-secret"
+        if let data = FileManager.default.contents(atPath: path), data.count >= 16 {
+            return Array(data)
+        }
+        try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ValidationError("cannot write \(path): check that the spool directory is writable")
+        }
+        return secret
+    }
+
+    private static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+}

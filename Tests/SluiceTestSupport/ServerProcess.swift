@@ -1,0 +1,98 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A long-running child process, such as `sluice serve`, that a test can signal and wait for.
+///
+/// Its stdout and stderr go to a log file the test reads while it runs (to find the port it bound, say).
+public final class ServerProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let logPath: String
+    private var exitStatus: Int32?
+
+    /// Starts `arguments[0]` (an absolute path) with the caller's environment plus `environment`.
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        logPath = FileManager.default.temporaryDirectory.path + "/sluice-server-\(UUID().uuidString).log"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var merged = ProcessInfo.processInfo.environment
+        for (name, value) in environment { merged[name] = value }
+        let environmentStrings = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let argumentStrings = arguments.map { strdup($0) } + [nil]
+        defer {
+            environmentStrings.forEach { free($0) }
+            argumentStrings.forEach { free($0) }
+        }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argumentStrings, environmentStrings)
+        guard spawned == 0 else {
+            throw ServerProcessError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+        self.pid = pid
+    }
+
+    deinit {
+        if exitStatus == nil {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+    }
+
+    /// Everything the process has printed so far.
+    public var log: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits until a line containing `text` appears and returns it; throws with the log on timeout or exit.
+    public func waitForLine(containing text: String, timeout: Duration = .seconds(60)) throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = log.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+            if hasExited() {
+                throw ServerProcessError("the process exited (\(exitStatus ?? -1)) before printing '\(text)':\n\(log)")
+            }
+            usleep(20_000)
+        }
+        throw ServerProcessError("no line with '\(text)' within \(timeout):\n\(log)")
+    }
+
+    public func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    /// Waits for the process to exit and returns its exit code (128 + n when killed by signal n).
+    @discardableResult
+    public func wait(timeout: Duration = .seconds(120)) throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while !hasExited() {
+            guard ContinuousClock.now < deadline else {
+                throw ServerProcessError("the process did not exit within \(timeout):\n\(log)")
+            }
+            usleep(20_000)
+        }
+        return exitStatus ?? -1
+    }
+
+    private func hasExited() -> Bool {
+        if exitStatus != nil { return true }
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        guard result == pid else { return false }
+        let signalled = status & 0x7f
+        exitStatus = signalled == 0 ? (status >> 8) & 0xff : 128 + signalled
+        return true
+    }
+}
+
+public struct ServerProcessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
