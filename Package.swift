@@ -167,7 +167,9 @@ let package = Package(
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
         .testTarget(
-            name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload", "SluiceEnrichment"], swiftSettings: strictSwift
+            name: "SluiceWorkloadTests",
+            dependencies: ["SluiceWorkload", "SluiceEnrichment", "SluiceSegment"],
+            swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
@@ -182,6 +184,7 @@ let package = Package(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
+                "EmbeddedPostgres",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -49,6 +49,16 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// A member whose value is JSON text written as it is (an object kept as text, say).
+    mutating func rawJSON(_ key: StaticString, _ json: String) {
+        appendKey(key)
+        bytes.append(contentsOf: json.utf8)
+        needsComma = true
+    }
+
+    /// The bytes written so far.
+    var utf8: [UInt8] { bytes }
+
     mutating func string(_ key: StaticString, _ value: String) {
         appendKey(key)
         bytes.append(UInt8(ascii: "\""))

@@ -58,7 +58,7 @@ struct BenchCopy: FailingCommand {
         let psql = try Psql.find()
         let textFile = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(getpid()).copy").path
         defer { try? FileManager.default.removeItem(atPath: textFile) }
-        let textBytes = try writeTextFile(events, to: textFile)
+        let textBytes = try Self.writeTextFile(events, to: textFile)
         let binaryBytes = Self.binarySize(of: events)
 
         var ours: [Double] = []
@@ -67,13 +67,13 @@ struct BenchCopy: FailingCommand {
             for side in round % 2 == 1 ? [0, 1] : [1, 0] {
                 try connection.execute("TRUNCATE analytics.events")
                 if side == 0 {
-                    let seconds = try Self.time { _ = try connection.copyEvents(events) }
+                    let seconds = try BenchFigures.time { _ = try connection.copyEvents(events) }
                     ours.append(seconds)
-                    Terminal.note("round \(round)/\(rounds): sluice binary COPY \(Self.rate(events.count, seconds))")
+                    Terminal.note("round \(round)/\(rounds): sluice binary COPY \(BenchFigures.rate(events.count, seconds))")
                 } else {
-                    let seconds = try Self.time { try psql.copy(textFile, into: scratch.connectionString) }
+                    let seconds = try BenchFigures.time { try psql.copy(textFile, into: scratch.connectionString) }
                     theirs.append(seconds)
-                    Terminal.note("round \(round)/\(rounds): psql \\copy text    \(Self.rate(events.count, seconds))")
+                    Terminal.note("round \(round)/\(rounds): psql \\copy text    \(BenchFigures.rate(events.count, seconds))")
                 }
                 let loaded = try connection.query("SELECT count(*) FROM analytics.events").int(0, 0) ?? 0
                 guard loaded == events.count else {
@@ -81,12 +81,12 @@ struct BenchCopy: FailingCommand {
                 }
             }
         }
-        let oursRate = Double(events.count) / Self.median(ours)
-        let psqlRate = Double(events.count) / Self.median(theirs)
+        let oursRate = Double(events.count) / BenchFigures.median(ours)
+        let psqlRate = Double(events.count) / BenchFigures.median(theirs)
         let ratio = oursRate / psqlRate
-        print("rows            \(events.count) (binary \(Self.megabytes(binaryBytes)) MB, text \(Self.megabytes(textBytes)) MB)")
-        print("sluice binary   \(Self.format(oursRate)) rows/s  \(Self.format(Double(binaryBytes) / Self.median(ours) / 1e6)) MB/s")
-        print("psql \\copy text \(Self.format(psqlRate)) rows/s  \(Self.format(Double(textBytes) / Self.median(theirs) / 1e6)) MB/s")
+        print("rows            \(events.count) (binary \(BenchFigures.megabytes(binaryBytes)) MB, text \(BenchFigures.megabytes(textBytes)) MB)")
+        print("sluice binary   \(BenchFigures.format(oursRate)) rows/s  \(BenchFigures.format(Double(binaryBytes) / BenchFigures.median(ours) / 1e6)) MB/s")
+        print("psql \\copy text \(BenchFigures.format(psqlRate)) rows/s  \(BenchFigures.format(Double(textBytes) / BenchFigures.median(theirs) / 1e6)) MB/s")
         print("ratio           \(String(format: "%.2f", ratio)) (median of \(rounds) round(s) each)")
         if json {
             print(
@@ -97,7 +97,8 @@ struct BenchCopy: FailingCommand {
         }
     }
 
-    private func writeTextFile(_ events: [EventRow], to path: String) throws -> Int {
+    /// Writes `events` as text COPY lines to `path`; returns the bytes written.
+    static func writeTextFile(_ events: [EventRow], to path: String) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else { throw StoreError("cannot write the benchmark's text COPY file \(path)") }
@@ -156,43 +157,22 @@ struct BenchCopy: FailingCommand {
             var times: [Double] = []
             for round in 1...rounds {
                 try connection.execute("TRUNCATE analytics.events")
-                times.append(try Self.time { _ = try connection.copyEvents(events) })
-                Terminal.note("\(candidate.name), round \(round)/\(rounds): \(Self.rate(events.count, times.last!))")
+                times.append(try BenchFigures.time { _ = try connection.copyEvents(events) })
+                Terminal.note("\(candidate.name), round \(round)/\(rounds): \(BenchFigures.rate(events.count, times.last!))")
             }
-            results.append((candidate.name, Double(events.count) / Self.median(times)))
+            results.append((candidate.name, Double(events.count) / BenchFigures.median(times)))
         }
         let baseline = results[0].1
         print("index                              rows/s     vs no index")
         for (name, rate) in results {
             let padded = name + String(repeating: " ", count: max(0, 34 - name.count))
-            print("\(padded) \(Self.format(rate))   \(String(format: "%.2f", rate / baseline))")
+            print("\(padded) \(BenchFigures.format(rate))   \(String(format: "%.2f", rate / baseline))")
         }
         if json {
             let fields = results.map { "\(JSONString.quoted($0.0)):\(Int($0.1))" }.joined(separator: ",")
             print("{\"rows\":\(events.count),\"rounds\":\(rounds),\"rowsPerSecond\":{\(fields)}}")
         }
     }
-
-    // MARK: - Arithmetic
-
-    private static func time(_ body: () throws -> Void) throws -> Double {
-        let start = ContinuousClock.now
-        try body()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    private static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
-    private static func rate(_ count: Int, _ seconds: Double) -> String {
-        "\(format(Double(count) / seconds)) rows/s (\(String(format: "%.2f", seconds)) s)"
-    }
-
-    private static func format(_ value: Double) -> String {
-        value >= 1000 ? String(format: "%.1fk", value / 1000) : String(format: "%.1f", value)
-    }
-
-    private static func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1e6) }
 }
 
 /// A database created on the same server for one benchmark run, and dropped after it.

@@ -36,6 +36,33 @@ import Testing
         #expect(try sluice(["jobs", "run", "no-such-job"]).status == 64)
         #expect(try sluice(["projects", "create"]).status == 64)
         #expect(try sluice(["bench", "copy", "--rows", "0"]).status == 64)
+        #expect(try sluice(["bench", "ingest", "--batch", "0"]).status == 64)
+        #expect(try sluice(["bench", "ingest", "--url", "http://127.0.0.1:1"]).status == 64)
+    }
+
+    /// A small end-to-end run through a real `sluice serve` child: the report's fields are there and
+    /// consistent (speed is measured on a release build, not here).
+    @Test func benchIngestReportsItsJSONLine() throws {
+        let server = try TestDatabase.cluster().connectionString()
+        let run = try sluice([
+            "bench", "ingest", "--events", "3000", "--batch", "50", "--connections", "2", "--compare-rows", "300",
+            "--json", "--database-url", server,
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let line = try #require(run.output.split(separator: "\n").last)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(report["events"] as? Int == 3000)
+        let eventsPerSecond = try #require(report["eventsPerSecond"] as? Double)
+        let copyRowsPerSecond = try #require(report["copyRowsPerSecond"] as? Double)
+        let ratio = try #require(report["ratio"] as? Double)
+        #expect(eventsPerSecond > 0 && copyRowsPerSecond > 0)
+        #expect(abs(ratio - eventsPerSecond / copyRowsPerSecond) < 0.01)
+        let p50 = try #require(report["p50Ms"] as? Double)
+        let p99 = try #require(report["p99Ms"] as? Double)
+        #expect(p50 > 0 && p99 >= p50)
+        #expect((report["serverPeakRssBytes"] as? Int ?? 0) > 1_000_000)
+        #expect((report["singleInsertRowsPerSecond"] as? Double ?? 0) > 0)
+        #expect(run.output.contains("raw COPY (psql \\copy, text)"))
     }
 
     @Test func migrateProjectsAndPartitionsEndToEnd() throws {

@@ -31,9 +31,9 @@ import Testing
         )
     }
 
-    static func serve(_ setup: Setup, extra: [String] = []) throws -> (ServerProcess, String) {
+    static func serve(_ setup: Setup, extra: [String] = []) throws -> (BackgroundProcess, String) {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build it with swift build --build-tests")
-        let process = try ServerProcess(
+        let process = try BackgroundProcess(
             [binary, "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL]
                 + extra,
             environment: ["SLUICE_LOG_LEVEL": "warning"]
@@ -56,7 +56,7 @@ import Testing
             while acknowledged.withLock({ $0.count }) < count {
                 guard ContinuousClock.now < deadline else {
                     let refusals = refused.withLock { $0 }
-                    throw ServerProcessError("fewer than \(count) events acknowledged in \(timeout); \(refusals) refused")
+                    throw BackgroundProcessError("fewer than \(count) events acknowledged in \(timeout); \(refusals) refused")
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }

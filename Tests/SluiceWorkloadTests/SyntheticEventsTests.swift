@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceEnrichment
+import SluiceSegment
 import Testing
 
 @testable import SluiceWorkload
@@ -240,5 +241,35 @@ private let sample: [EventRow] = {
             let object = try? JSONSerialization.jsonObject(with: Data(context.utf8)) as? [String: Any]
         else { return nil }
         return object["userAgent"] as? String
+    }
+}
+
+/// The Segment JSON of synthetic rows decodes back into the same rows.
+@Suite struct SegmentEventJSONTests {
+    @Test func syntheticEventsSurviveTheSegmentDecoder() throws {
+        var events = SyntheticEvents(projectID: 3, seed: 11, now: Timestamp(unixMicroseconds: 1_795_000_000_000_000))
+        let rows = events.rows(2_000)
+        let decoder = SegmentDecoder()
+        for chunk in stride(from: 0, to: rows.count, by: 100).map({ rows[$0..<min($0 + 100, rows.count)] }) {
+            let body = SegmentEventJSON.batch(chunk)
+            // With receivedAt = sentAt, the skew correction leaves the given time as it is.
+            let batch = try decoder.decode(
+                body, call: .batch, projectID: 3, receivedAt: chunk.first?.sentAt ?? Timestamp(unixMicroseconds: 0),
+                newMessageID: { "generated" }
+            )
+            #expect(batch.rejected.isEmpty, "\(batch.rejected)")
+            #expect(batch.events.count == chunk.count)
+            for (original, decoded) in zip(chunk, batch.events.map(\.row)) {
+                #expect(decoded.messageID == original.messageID)
+                #expect(decoded.type == original.type)
+                #expect(decoded.event == original.event)
+                #expect(decoded.userID == original.userID)
+                #expect(decoded.anonymousID == original.anonymousID)
+                #expect(decoded.properties == original.properties)
+                #expect(decoded.traits == original.traits)
+                #expect(decoded.sentAt?.unixMicroseconds == original.sentAt.map { $0.unixMicroseconds / 1000 * 1000 })
+            }
+        }
+        #expect(SegmentEventJSON.iso8601(Timestamp(unixMicroseconds: 1_795_000_123_456_789)) == "2026-11-18T11:08:43.456Z")
     }
 }

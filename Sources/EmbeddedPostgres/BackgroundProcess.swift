@@ -4,17 +4,20 @@ import Foundation
 import Glibc
 #endif
 
-/// A long-running child process, such as `sluice serve`, that a test can signal and wait for.
+/// A long-running child process, such as `sluice serve` under a benchmark or a test, that its owner can
+/// signal, measure and wait for.
 ///
-/// Its stdout and stderr go to a log file the test reads while it runs (to find the port it bound, say).
-public final class ServerProcess: @unchecked Sendable {
-    public let pid: pid_t
-    public let logPath: String
+/// Its stdout and stderr go to a log file the owner reads while it runs (to find the port it bound, say).
+/// Not thread-safe: one owner calls its methods; `@unchecked Sendable` so that owner may be a task that
+/// moves between threads.
+package final class BackgroundProcess: @unchecked Sendable {
+    package let pid: pid_t
+    package let logPath: String
     private var exitStatus: Int32?
 
     /// Starts `arguments[0]` (an absolute path) with the caller's environment plus `environment`.
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        logPath = FileManager.default.temporaryDirectory.path + "/sluice-server-\(UUID().uuidString).log"
+    package init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        logPath = FileManager.default.temporaryDirectory.path + "/sluice-process-\(UUID().uuidString).log"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -33,7 +36,7 @@ public final class ServerProcess: @unchecked Sendable {
         var pid = pid_t()
         let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argumentStrings, environmentStrings)
         guard spawned == 0 else {
-            throw ServerProcessError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
+            throw BackgroundProcessError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
         self.pid = pid
     }
@@ -47,38 +50,48 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Everything the process has printed so far.
-    public var log: String {
+    package var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
     /// Waits until a line containing `text` appears and returns it; throws with the log on timeout or exit.
-    public func waitForLine(containing text: String, timeout: Duration = .seconds(60)) throws -> String {
+    package func waitForLine(containing text: String, timeout: Duration = .seconds(60)) throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = log.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
             if hasExited() {
-                throw ServerProcessError("the process exited (\(exitStatus ?? -1)) before printing '\(text)':\n\(log)")
+                throw BackgroundProcessError("the process exited (\(exitStatus ?? -1)) before printing '\(text)':\n\(log)")
             }
             usleep(20_000)
         }
-        throw ServerProcessError("no line with '\(text)' within \(timeout):\n\(log)")
+        throw BackgroundProcessError("no line with '\(text)' within \(timeout):\n\(log)")
     }
 
-    public func signal(_ number: Int32) {
+    package func signal(_ number: Int32) {
         kill(pid, number)
     }
 
     /// Waits for the process to exit and returns its exit code (128 + n when killed by signal n).
     @discardableResult
-    public func wait(timeout: Duration = .seconds(120)) throws -> Int32 {
+    package func wait(timeout: Duration = .seconds(120)) throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while !hasExited() {
             guard ContinuousClock.now < deadline else {
-                throw ServerProcessError("the process did not exit within \(timeout):\n\(log)")
+                throw BackgroundProcessError("the process did not exit within \(timeout):\n\(log)")
             }
             usleep(20_000)
         }
         return exitStatus ?? -1
+    }
+
+    /// The most memory the process has had resident (Linux `VmHWM`), in bytes; nil once it has exited
+    /// or where `/proc` does not say.
+    package var peakResidentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first
+        return kilobytes.map { $0 * 1024 }
     }
 
     private func hasExited() -> Bool {
@@ -92,7 +105,8 @@ public final class ServerProcess: @unchecked Sendable {
     }
 }
 
-public struct ServerProcessError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// Why a background process could not be started or did not do what its owner waited for.
+package struct BackgroundProcessError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
