@@ -15,6 +15,10 @@ let package = Package(
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
         .library(name: "SluiceRing", targets: ["SluiceRing"]),
+        .library(name: "SluiceSegment", targets: ["SluiceSegment"]),
+        .library(name: "SluiceEnrichment", targets: ["SluiceEnrichment"]),
+        .library(name: "SluiceSpool", targets: ["SluiceSpool"]),
+        .library(name: "SluiceIngest", targets: ["SluiceIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -26,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // C libraries, each behind one thin system-library target.
@@ -106,6 +111,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSwift
         ),

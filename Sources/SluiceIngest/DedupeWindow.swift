@@ -1,3 +1,4 @@
+import DequeModule
 import SluiceCore
 
 /// The messageIds seen recently, per project: the first copy of an event is stored, later ones dropped.
@@ -12,37 +13,45 @@ import SluiceCore
 /// (then the oldest go first: the memory bound wins over the time window, and the metrics say so).
 ///
 /// Not thread-safe: owned by the spool committer's thread, which is the only place that decides.
-package struct DedupeWindow {
+public struct DedupeWindow {
     package let window: Duration
     package let capacity: Int
 
     /// Hash → the second it was inserted (seconds since this window's epoch).
     private var seen: [UInt64: UInt32] = [:]
-    /// The insertion order, for expiry: a FIFO over `order[head...]`, compacted as it drains.
-    private var order: [(key: UInt64, second: UInt32)] = []
-    private var head = 0
+    /// The insertion order, for expiry: a ring buffer, so expiring the oldest never moves the others.
+    private var order: Deque<(key: UInt64, second: UInt32)> = []
     private let epoch: ContinuousClock.Instant
     /// Ids forgotten before their time because the window was full.
     package private(set) var evictedEarly = 0
 
-    package init(window: Duration, capacity: Int) {
+    /// An empty window that remembers a key for `window` (in whole seconds) and at most `capacity` keys (at least 1).
+    public init(window: Duration, capacity: Int) {
         self.window = window
         self.capacity = max(1, capacity)
         self.epoch = .now
+        // Sized once for the whole window: growing either later would copy or rehash millions of entries
+        // while every acknowledgement waits on the committer. The price is memory up front: keys spread over
+        // all of the table's buckets, so a window sized for 5 million ids is resident at about 100 MB once it
+        // holds a million (the insertion-order ring is only touched as far as it is filled).
+        seen.reserveCapacity(self.capacity)
+        order.reserveCapacity(self.capacity)
     }
 
     package var count: Int { seen.count }
 
     /// The dedupe key of one event.
-    package static func key(projectID: Int64, messageID: some StringProtocol) -> UInt64 {
+    public static func key(projectID: Int64, messageID: some StringProtocol) -> UInt64 {
         var hasher = Hasher()
         hasher.combine(projectID)
-        for byte in messageID.utf8 { hasher.combine(byte) }
+        // One call for the whole id: feeding `Hasher` byte by byte costs several times more.
+        var id = String(messageID)
+        id.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     /// Records `key` and answers true if it is new (store the event), false if it was seen in the window.
-    package mutating func insert(_ key: UInt64, now: ContinuousClock.Instant = .now) -> Bool {
+    public mutating func insert(_ key: UInt64, now: ContinuousClock.Instant = .now) -> Bool {
         let second = self.second(of: now)
         expire(before: second)
         if seen[key] != nil { return false }
@@ -64,20 +73,14 @@ package struct DedupeWindow {
 
     private mutating func expire(before now: UInt32) {
         let windowSeconds = window.components.seconds
-        while head < order.count, Int64(now) - Int64(order[head].second) > windowSeconds {
+        while let oldest = order.first, Int64(now) - Int64(oldest.second) > windowSeconds {
             evictOldest()
         }
     }
 
     private mutating func evictOldest() {
-        guard head < order.count else { return }
-        let oldest = order[head]
-        head += 1
+        guard let oldest = order.popFirst() else { return }
         // A key re-inserted after expiry has a newer second; only the matching entry owns the slot.
         if seen[oldest.key] == oldest.second { seen[oldest.key] = nil }
-        if head >= 4096 && head * 2 >= order.count {
-            order.removeFirst(head)
-            head = 0
-        }
     }
 }

@@ -4,7 +4,6 @@ import Logging
 import Metrics
 import HTTPTypes
 import NIOCore
-import NIOPosix
 import SluiceCore
 import SluiceEnrichment
 import SluiceSegment
@@ -55,11 +54,10 @@ package struct IngestController: Sendable {
     private func handle(_ request: Request, _ context: IngestRequestContext, call: SegmentCall) async -> Response {
         let started = ContinuousClock.now
         do {
-            let receipt = try await ingest(request, context, call: call)
+            let rejected = try await ingest(request, context, call: call)
             ackLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            return IngestResponse.accepted(rejected: receipt)
-        } catch {
-            let failure = error as? IngestError ?? IngestError(.malformed, "\(error)")
+            return IngestResponse.accepted(rejected: rejected)
+        } catch let failure {
             Counter(label: "sluice_requests_refused_total", dimensions: [("code", failure.code.name)]).increment()
             if failure.code.status.code >= 500 {
                 logger.warning("request refused", metadata: ["code": "\(failure.code.name)", "error": "\(failure.message)"])
@@ -117,14 +115,14 @@ package struct IngestController: Sendable {
         guard !batch.events.isEmpty, let projectID else { return batch.rejected }
 
         let submission = encode(batch, projectID: projectID, receivedAt: receivedAt, request: request, context: context)
-        try await hand(submission.0, promise: submission.1)
+        try await hand(submission)
         eventsAccepted.increment(by: batch.events.count)
         return batch.rejected
     }
 
     private func encode(
         _ batch: SegmentBatch, projectID: Int64, receivedAt: Timestamp, request: Request, context: IngestRequestContext
-    ) -> (SpoolSubmission, EventLoopPromise<SpoolReceipt>?) {
+    ) -> SpoolSubmission {
         let clientAddress = context.remoteAddress?.ipAddress.flatMap { InetAddress($0) }
         let headerCountry = configuration.countryHeader.flatMap { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
@@ -142,18 +140,15 @@ package struct IngestController: Sendable {
             tupleEnds.append(encoder.count)
             keys.append(DedupeWindow.key(projectID: projectID, messageID: row.messageID))
         }
-        let promise: EventLoopPromise<SpoolReceipt>? =
-            configuration.ack == .durable ? MultiThreadedEventLoopGroup.singleton.any().makePromise() : nil
-        return (SpoolSubmission(tuples: encoder.bytes, tupleEnds: tupleEnds, keys: keys, acknowledgement: promise), promise)
+        return SpoolSubmission(tuples: encoder.bytes, tupleEnds: tupleEnds, keys: keys)
     }
 
-    /// Puts the submission in the ring, waiting a bounded time for room (and for spool disk budget), then
-    /// waits for the fsync that makes it durable.
-    private func hand(_ submission: SpoolSubmission, promise: EventLoopPromise<SpoolReceipt>?) async throws(IngestError) {
+    /// Puts the submission in the ring, waiting a bounded time for room (and for spool disk budget), then,
+    /// with `--ack durable`, waits for the fsync that makes it durable.
+    private func hand(_ submission: SpoolSubmission) async throws(IngestError) {
         let deadline = ContinuousClock.now + configuration.backpressureWait
         while committer.spoolBytes >= configuration.spoolMaxBytes {
             guard ContinuousClock.now < deadline else {
-                promise?.fail(IngestError(.spoolFull, "spool full"))
                 throw IngestError(
                     .spoolFull, "the spool has reached its disk budget while the database catches up; retry later"
                 )
@@ -161,21 +156,31 @@ package struct IngestController: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         if let failure = committer.failure {
-            promise?.fail(IngestError(.spoolFailed, failure))
             throw IngestError(.spoolFailed, "the spool is not accepting events: \(failure)")
         }
-        while !committer.submit(submission) {
-            guard ContinuousClock.now < deadline else {
-                promise?.fail(IngestError(.overloaded, "ring full"))
-                throw IngestError(.overloaded, "the server is at capacity; retry later")
+        let ringFull = IngestError(.overloaded, "the server is at capacity; retry later")
+        while true {
+            let outcome: Result<SpoolReceipt, IngestError>
+            if configuration.ack == .durable {
+                // The continuation travels with the submission and the committer resumes it after the fsync;
+                // if the ring is full it is resumed here at once, and the loop waits and tries again.
+                outcome = await withCheckedContinuation { (continuation: SpoolSubmission.Acknowledgement) in
+                    var waiting = submission
+                    waiting.acknowledgement = continuation
+                    if !committer.submit(waiting) { continuation.resume(returning: .failure(ringFull)) }
+                }
+            } else {
+                outcome = committer.submit(submission) ? .success(SpoolReceipt(stored: 0, duplicates: 0)) : .failure(ringFull)
             }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        guard let promise else { return }
-        do {
-            _ = try await promise.futureResult.get()
-        } catch {
-            throw error as? IngestError ?? IngestError(.spoolFailed, "\(error)")
+            switch outcome {
+            case .success:
+                return
+            case .failure(let error) where error.code != .overloaded:
+                throw error
+            case .failure:
+                guard ContinuousClock.now < deadline else { throw ringFull }
+                try? await Task.sleep(for: .milliseconds(1))
+            }
         }
     }
 

@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import Logging
 import Metrics
-import NIOCore
 import SluiceRing
 import SluiceSpool
 import Synchronization
@@ -122,7 +121,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     // MARK: - The committer thread
 
     private var payload: [UInt8] = []
-    private var waiting: [(EventLoopPromise<SpoolReceipt>, SpoolReceipt)] = []
+    private var waiting: [(SpoolSubmission.Acknowledgement, SpoolReceipt)] = []
     private var unsyncedSince: ContinuousClock.Instant?
     private var lastSizeCheck = ContinuousClock.Instant.now
 
@@ -157,7 +156,9 @@ package final class SpoolCommitter: @unchecked Sendable {
 
     private func take(_ submission: SpoolSubmission) {
         if let failure = self.failure {
-            submission.acknowledgement?.fail(IngestError(.spoolFailed, "the spool is not accepting events: \(failure)"))
+            submission.acknowledgement?.resume(
+                returning: .failure(IngestError(.spoolFailed, "the spool is not accepting events: \(failure)"))
+            )
             return
         }
         var receipt = SpoolReceipt(stored: 0, duplicates: 0)
@@ -232,7 +233,7 @@ package final class SpoolCommitter: @unchecked Sendable {
             unsyncedSince = nil
             publish()
         }
-        for (promise, receipt) in waiting { promise.succeed(receipt) }
+        for (acknowledgement, receipt) in waiting { acknowledgement.resume(returning: .success(receipt)) }
         waiting.removeAll(keepingCapacity: true)
     }
 
@@ -250,8 +251,10 @@ package final class SpoolCommitter: @unchecked Sendable {
 
     private func failWaiting() {
         let message = failure ?? "unknown"
-        for (promise, _) in waiting {
-            promise.fail(IngestError(.spoolFailed, "the spool is not accepting events: \(message)"))
+        for (acknowledgement, _) in waiting {
+            acknowledgement.resume(
+                returning: .failure(IngestError(.spoolFailed, "the spool is not accepting events: \(message)"))
+            )
         }
         waiting.removeAll()
     }

@@ -1,5 +1,3 @@
-import NIOCore
-
 /// One request's events on their way from a request handler to the spool committer, through the ring.
 ///
 /// The handler encodes the events as binary COPY tuples (the spool's payload format) so the committer only
@@ -8,11 +6,15 @@ package struct SpoolSubmission: Sendable {
     package var tuples: [UInt8]
     package var tupleEnds: [Int]
     package var keys: [UInt64]
-    /// Completed once the events are durable (`--ack durable`), or failed if the spool cannot take them;
-    /// nil with `--ack memory`, where the handler does not wait.
-    package var acknowledgement: EventLoopPromise<SpoolReceipt>?
+    /// Resumed once the events are durable (`--ack durable`), or with the error if the spool cannot take
+    /// them; nil with `--ack memory`, where the handler does not wait. Resumed straight from the committer
+    /// thread, without a hop through an event loop.
+    package var acknowledgement: Acknowledgement?
 
-    package init(tuples: [UInt8], tupleEnds: [Int], keys: [UInt64], acknowledgement: EventLoopPromise<SpoolReceipt>?) {
+    /// How the committer answers a waiting request handler.
+    package typealias Acknowledgement = CheckedContinuation<Result<SpoolReceipt, IngestError>, Never>
+
+    package init(tuples: [UInt8], tupleEnds: [Int], keys: [UInt64], acknowledgement: Acknowledgement? = nil) {
         precondition(tupleEnds.count == keys.count, "one dedupe key per tuple")
         self.tuples = tuples
         self.tupleEnds = tupleEnds
