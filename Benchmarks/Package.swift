@@ -30,12 +30,47 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Dedupe",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SluiceIngest", package: "sluice"),
+            ],
+            path: "Dedupe",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "RingBuffer",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SluiceRing", package: "sluice"),
             ],
             path: "RingBuffer",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "SegmentDecode",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SluiceCore", package: "sluice"),
+                .product(name: "SluiceEnrichment", package: "sluice"),
+                .product(name: "SluiceSegment", package: "sluice"),
+                .product(name: "SluiceWorkload", package: "sluice"),
+            ],
+            path: "SegmentDecode",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Spool",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SluiceCore", package: "sluice"),
+                .product(name: "SluiceSpool", package: "sluice"),
+                .product(name: "SluiceWorkload", package: "sluice"),
+            ],
+            path: "Spool",
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

@@ -34,7 +34,7 @@ import SluiceCore
 /// - `ip`: ``EventHints/ip`` when it parses as an address (IPv4, IPv6, IPv4-mapped IPv6), else `clientAddress`,
 ///   then treated by the ``IPMode`` (see ``AddressPrivacy``). The day of a `hash` pseudonym is the UTC day of
 ///   ``EventRow/receivedAt``.
-package struct Enricher: Sendable {
+public struct Enricher: Sendable {
     /// The longest page path and UTM value stored, in UTF-8 bytes (cut at a character boundary): longer values are
     /// junk or attacks, and B-tree index entries in PostgreSQL must stay under about 2,700 bytes.
     package static let maximumTextBytes = 2_000
@@ -49,7 +49,7 @@ package struct Enricher: Sendable {
     ///   - secret: 16 or more random bytes the server keeps across restarts; the daily salt of ``IPMode/hash`` is
     ///     derived from it (see ``AddressPrivacy``). Unused in the other modes. A new secret changes every
     ///     pseudonym from then on.
-    package init(ipMode: IPMode = .truncate, secret: [UInt8]) {
+    public init(ipMode: IPMode = .truncate, secret: [UInt8]) {
         privacy = AddressPrivacy(mode: ipMode, secret: secret)
     }
 
@@ -61,7 +61,7 @@ package struct Enricher: Sendable {
     ///   - clientAddress: the request's peer address (after any trusted proxy header), used when `hints.ip` is absent
     ///     or not an address.
     ///   - headerCountry: the trusted country header's value, when one is configured and the request carries it.
-    package func enrich(_ row: inout EventRow, hints: EventHints, clientAddress: InetAddress?, headerCountry: String?) {
+    public func enrich(_ row: inout EventRow, hints: EventHints, clientAddress: InetAddress?, headerCountry: String?) {
         let page = hints.pageURL.flatMap { PageURL($0) }
         row.pagePath = Self.pagePath(hints.pagePath, page: page)
         row.referrerHost = hints.referrer.flatMap { PageURL.referrerHost($0, pageHost: page?.host) }

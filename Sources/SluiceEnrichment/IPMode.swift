@@ -2,7 +2,7 @@
 /// default `truncate`.
 ///
 /// The raw address is never stored in any mode; see ``AddressPrivacy`` for what each mode writes.
-package enum IPMode: String, Sendable, CaseIterable {
+public enum IPMode: String, Sendable, CaseIterable {
     /// Nothing is stored: the column is `NULL`.
     case drop
     /// The address's network: IPv4 /24 (`203.0.113.0/24`), IPv6 /48 (`2001:db8:1::/48`).

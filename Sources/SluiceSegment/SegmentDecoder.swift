@@ -22,14 +22,15 @@ import SluiceCore
 /// - `integrations` (event or batch level) is validated and dropped: no column holds it.
 /// - Objects and arrays may nest at most ``maxDepth`` deep, counting the body as 1; deeper bodies fail the
 ///   request (``SegmentRequestError/Code/nestingTooDeep``) so that scanning never exhausts the stack.
-package struct SegmentDecoder: Sendable {
+public struct SegmentDecoder: Sendable {
     package var limits: SegmentLimits
 
     /// The deepest nesting of objects and arrays accepted in a body, the body itself counting as 1 (so an
     /// event's `properties` in a batch are at depth 4).
     package static let maxDepth = 64
 
-    package init(limits: SegmentLimits = SegmentLimits()) {
+    /// A decoder enforcing `limits` (Segment's own by default).
+    public init(limits: SegmentLimits = SegmentLimits()) {
         self.limits = limits
     }
 
@@ -91,7 +92,7 @@ package struct SegmentDecoder: Sendable {
     }
 
     /// Decodes one request body held in an array; see the `UnsafeRawBufferPointer` variant.
-    package func decode(
+    public func decode(
         _ body: [UInt8], call: SegmentCall, projectID: Int64, receivedAt: Timestamp, newMessageID: () -> String
     ) throws(SegmentRequestError) -> SegmentBatch {
         // `withUnsafeBytes` rethrows untyped errors, so the typed error travels out in a `Result`.

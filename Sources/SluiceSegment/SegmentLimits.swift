@@ -1,5 +1,5 @@
 /// The per-request and per-event limits the Segment decoder enforces (Segment's own limits by default).
-package struct SegmentLimits: Sendable {
+public struct SegmentLimits: Sendable {
     /// The largest accepted event: the byte length of one event's JSON object text as it stands in the body.
     /// Larger events are rejected one by one; the rest of the batch is kept.
     package var maxEventBytes: Int
@@ -12,7 +12,9 @@ package struct SegmentLimits: Sendable {
     /// and flagged in the event's context.
     package var maxFutureSeconds: Int64
 
-    package init(
+    /// Limits with Segment's values unless given: 32 KB an event, 2,500 events a batch, 100-character messageIds,
+    /// 24 hours into the future.
+    public init(
         maxEventBytes: Int = 32 * 1024, maxBatchEvents: Int = 2_500, maxMessageIDLength: Int = 100,
         maxFutureSeconds: Int64 = 86_400
     ) {

@@ -1,5 +1,5 @@
 /// One event of a request that was refused, while the other events of the request are kept.
-package struct SegmentRejection: Sendable, Equatable {
+public struct SegmentRejection: Sendable, Equatable {
     /// The event's position in the `batch` array (0 for a single-event call).
     package var index: Int
     /// One short English sentence saying what is wrong, fit to show to the sender.

@@ -1,7 +1,7 @@
 /// Why a whole Tracking API request was refused (the HTTP layer answers `400` with ``code``'s name).
 ///
 /// Problems of single events of a batch are not errors but ``SegmentRejection``s.
-package struct SegmentRequestError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct SegmentRequestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A stable, machine-readable kind of request error.
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         /// The snake_case name sent to clients in `{"error":{"code":…}}`.
@@ -32,5 +32,6 @@ package struct SegmentRequestError: Error, Sendable, Equatable, CustomStringConv
         self.message = message
     }
 
-    package var description: String { "\(code.name): \(message)" }
+    /// `code: message`, one line.
+    public var description: String { "\(code.name): \(message)" }
 }

@@ -4,7 +4,7 @@
 /// An error from writing, reading or repairing the spool.
 ///
 /// Match on ``code``; ``description`` is one line naming the file and offset involved.
-package struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure happened.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
@@ -61,7 +61,7 @@ package struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// One line, for example `corrupt spool record: /var/spool/00000000000000000003.seg at 4096: CRC mismatch`.
-    package var description: String {
+    public var description: String {
         var line = "\(code): \(message)"
         if let errno {
             line += " (errno \(errno))"

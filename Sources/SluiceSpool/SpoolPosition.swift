@@ -3,7 +3,7 @@
 /// The reader returns the position just after each record; that is what the loader commits with
 /// the rows as its checkpoint and what a new ``SpoolReader`` resumes from. Positions order by
 /// segment, then offset, which is the order records were written in.
-package struct SpoolPosition: Comparable, Hashable, Sendable, CustomStringConvertible {
+public struct SpoolPosition: Comparable, Hashable, Sendable, CustomStringConvertible {
     /// The segment number, as in the segment's file name.
     package var segment: UInt64
     /// The byte offset inside the segment.
@@ -17,12 +17,13 @@ package struct SpoolPosition: Comparable, Hashable, Sendable, CustomStringConver
     /// The start of the spool: before every record of every segment.
     package static let start = SpoolPosition(segment: 0, offset: 0)
 
-    package static func < (lhs: SpoolPosition, rhs: SpoolPosition) -> Bool {
+    /// Earlier segment first, then smaller offset.
+    public static func < (lhs: SpoolPosition, rhs: SpoolPosition) -> Bool {
         (lhs.segment, lhs.offset) < (rhs.segment, rhs.offset)
     }
 
     /// For example `3:4096`.
-    package var description: String {
+    public var description: String {
         "\(segment):\(offset)"
     }
 }

@@ -16,7 +16,7 @@ import SluiceZstd
 /// ``SpoolError/Code/writerFailed``; recover by restarting, which repairs the tail.
 ///
 /// Not thread-safe and not `Sendable`: one owner, the spool writer task.
-package final class SpoolWriter {
+public final class SpoolWriter {
     /// The directory holding the segments.
     package let directory: String
     /// The size, in bytes, past which the next append starts a new segment.
@@ -42,7 +42,7 @@ package final class SpoolWriter {
     ///   - level: the zstd compression level; 1 keeps the writer fast.
     /// - Throws: ``SpoolError/Code/invalidArgument`` for a non-positive `segmentBytes` or an
     ///   unsupported level; ``SpoolError/Code/io`` if the directory or segment cannot be opened.
-    package init(directory: String, segmentBytes: Int = 64 << 20, level: Int = 1) throws(SpoolError) {
+    public init(directory: String, segmentBytes: Int = 64 << 20, level: Int = 1) throws(SpoolError) {
         guard segmentBytes > 0 else {
             throw SpoolError(.invalidArgument, "segment size \(segmentBytes) is not positive")
         }
@@ -78,7 +78,7 @@ package final class SpoolWriter {
     /// - Throws: ``SpoolError/Code/recordTooLarge`` if the compressed payload exceeds 4 GiB;
     ///   ``SpoolError/Code/io`` if rotating or writing fails (the writer is then failed);
     ///   ``SpoolError/Code/writerFailed`` after an earlier failure.
-    package func append(_ payload: [UInt8]) throws(SpoolError) -> SpoolPosition {
+    public func append(_ payload: [UInt8]) throws(SpoolError) -> SpoolPosition {
         try checkHealthy()
         frame.removeAll(keepingCapacity: true)
         do {
@@ -105,7 +105,7 @@ package final class SpoolWriter {
     /// Makes them visible to a ``SpoolReader`` but not durable.
     ///
     /// - Throws: ``SpoolError/Code/io`` if `write` fails (the writer is then failed).
-    package func flush() throws(SpoolError) {
+    public func flush() throws(SpoolError) {
         try checkHealthy()
         guard !buffer.isEmpty else { return }
         do {
@@ -122,7 +122,7 @@ package final class SpoolWriter {
     /// then durable.
     ///
     /// - Throws: ``SpoolError/Code/io`` if `write` or `fsync` fails (the writer is then failed).
-    package func sync() throws(SpoolError) {
+    public func sync() throws(SpoolError) {
         try flush()
         do {
             try file.sync()

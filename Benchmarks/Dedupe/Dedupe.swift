@@ -1,0 +1,168 @@
+// Benchmarks for the dedupe stage on its own: `DedupeWindow.insert`, which the spool committer calls once per
+// event to decide whether it is new, in the steady state of a busy server: the window full at the server's
+// default capacity (5 million ids, 24 hours), so every new id evicts the oldest.
+//
+// Three cases: new ids (each insert answers true and evicts one), repeated ids (each answers false: an SDK's
+// retry), and new ids with the key hashed from the messageId string in the measured loop too, as the ingest
+// controller does per event; and the hashing alone, for comparison. Each iteration makes 1,000 inserts or hashes
+// (scaling factor `.kilo`), so the throughput column reads as lookups per second. The keys are prepared in each
+// benchmark's setup, outside the timing.
+
+import Benchmark
+import SluiceIngest
+
+/// Inserts per iteration; must equal the scaling factor so that throughput counts lookups.
+private let insertsPerIteration = BenchmarkScalingFactor.kilo.rawValue
+
+/// The server's default (`IngestConfiguration.dedupeCapacity` and `.dedupeWindow`).
+private let capacity = 5_000_000
+private let windowLength: Duration = .seconds(24 * 3600)
+
+private let warmupIterations = 10
+private let maxIterations = 5_000
+
+/// New ids a benchmark may insert at most: every iteration, warm-up included, takes fresh ones.
+private let freshIDs = (warmupIterations + maxIterations) * insertsPerIteration
+
+private let projectID: Int64 = 1
+
+/// A messageId in the form SDKs send (a random, version 4 UUID in lower case), derived from `number` by
+/// SplitMix64 so that every run uses the same ids.
+private func messageID(_ number: UInt64) -> String {
+    func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    let high = mix(number &* 2) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+    let low = mix(number &* 2 &+ 1) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+    let digits = Array("0123456789abcdef".utf8)
+    return String(unsafeUninitializedCapacity: 36) { buffer in
+        var index = 0
+        for nibble in 0..<32 {
+            if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                buffer[index] = UInt8(ascii: "-")
+                index += 1
+            }
+            let word = nibble < 16 ? high : low
+            buffer[index] = digits[Int((word >> UInt64(60 - 4 * (nibble % 16))) & 0xF)]
+            index += 1
+        }
+        return index
+    }
+}
+
+/// A full window and the ids a benchmark feeds it: built in the benchmark's setup, released in its teardown.
+private final class DedupeFixture {
+    /// Ids numbered from here on were never inserted.
+    private static let firstFreshID = UInt64(capacity)
+
+    var window = DedupeWindow(window: windowLength, capacity: capacity)
+    /// The keys the window holds, in insertion order (only when kept).
+    var heldKeys: [UInt64] = []
+    /// Keys of ids not in the window.
+    var freshKeys: [UInt64] = []
+    /// Ids not in the window.
+    var freshMessageIDs: [String] = []
+
+    /// Fills the window to capacity, keeping its keys if `keepHeld`, and prepares `freshIDs` new keys, or new
+    /// id strings if `strings`.
+    func prepare(keepHeld: Bool, strings: Bool) {
+        window = DedupeWindow(window: windowLength, capacity: capacity)
+        heldKeys = []
+        if keepHeld { heldKeys.reserveCapacity(capacity) }
+        for number in 0..<Self.firstFreshID {
+            let key = DedupeWindow.key(projectID: projectID, messageID: messageID(number))
+            _ = window.insert(key)
+            if keepHeld { heldKeys.append(key) }
+        }
+        let fresh = Self.firstFreshID..<(Self.firstFreshID + UInt64(freshIDs))
+        if strings {
+            freshMessageIDs = fresh.map(messageID)
+        } else {
+            freshKeys = fresh.map { DedupeWindow.key(projectID: projectID, messageID: messageID($0)) }
+        }
+    }
+
+    func release() {
+        window = DedupeWindow(window: windowLength, capacity: 1)
+        heldKeys = []
+        freshKeys = []
+        freshMessageIDs = []
+    }
+}
+
+/// Reports a benchmark error unless `count` of the iteration's inserts answered as `expected`.
+private func check(_ count: Int, answered expected: Bool, in benchmark: Benchmark) {
+    guard count != benchmark.scaledIterations.count else { return }
+    benchmark.error("\(count) of \(benchmark.scaledIterations.count) inserts answered \(expected)")
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.throughput, .wallClock, .mallocCountTotal],
+        warmupIterations: warmupIterations,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(3),
+        maxIterations: maxIterations
+    )
+
+    let fresh = DedupeFixture()
+    Benchmark(
+        "DedupeWindow insert, new keys (full 5M window)",
+        closure: { benchmark in
+            let first = benchmark.currentIteration * insertsPerIteration
+            var inserted = 0
+            for index in benchmark.scaledIterations where fresh.window.insert(fresh.freshKeys[first + index]) {
+                inserted += 1
+            }
+            benchmark.stopMeasurement()
+            check(inserted, answered: true, in: benchmark)
+        },
+        setup: { fresh.prepare(keepHeld: false, strings: false) },
+        teardown: { fresh.release() }
+    )
+
+    let repeated = DedupeFixture()
+    Benchmark(
+        "DedupeWindow insert, repeated keys (full 5M window)",
+        closure: { benchmark in
+            let first = (benchmark.currentIteration * insertsPerIteration) % (capacity - insertsPerIteration)
+            var duplicates = 0
+            for index in benchmark.scaledIterations where !repeated.window.insert(repeated.heldKeys[first + index]) {
+                duplicates += 1
+            }
+            benchmark.stopMeasurement()
+            check(duplicates, answered: false, in: benchmark)
+        },
+        setup: { repeated.prepare(keepHeld: true, strings: false) },
+        teardown: { repeated.release() }
+    )
+
+    // The hashing alone, over ids few enough to stay in cache: the part of the case below that is not the window.
+    let cachedIDs = (0..<UInt64(10 * insertsPerIteration)).map(messageID)
+    Benchmark("DedupeWindow key, 1K messageIds (10K in cache)") { benchmark in
+        let first = (benchmark.currentIteration % 10) * insertsPerIteration
+        for index in benchmark.scaledIterations {
+            blackHole(DedupeWindow.key(projectID: projectID, messageID: cachedIDs[first + index]))
+        }
+    }
+
+    let hashed = DedupeFixture()
+    Benchmark(
+        "DedupeWindow key + insert, new messageIds (full 5M window)",
+        closure: { benchmark in
+            let first = benchmark.currentIteration * insertsPerIteration
+            var inserted = 0
+            for index in benchmark.scaledIterations {
+                let key = DedupeWindow.key(projectID: projectID, messageID: hashed.freshMessageIDs[first + index])
+                if hashed.window.insert(key) { inserted += 1 }
+            }
+            benchmark.stopMeasurement()
+            check(inserted, answered: true, in: benchmark)
+        },
+        setup: { hashed.prepare(keepHeld: false, strings: true) },
+        teardown: { hashed.release() }
+    )
+}
