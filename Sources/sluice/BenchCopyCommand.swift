@@ -27,6 +27,11 @@ struct BenchCopy: FailingCommand {
     @Option(help: "Rounds per side; the median is reported.") var rounds = 3
     @Flag(help: "Print one JSON line last.") var json = false
     @Flag(help: "Measure the COPY cost of candidate indexes instead of comparing with psql.") var indexes = false
+    @Flag(
+        name: .customLong("json-columns"),
+        help: "Measure a text COPY with properties, traits and context as jsonb, json and text instead."
+    )
+    var jsonColumns = false
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -46,6 +51,8 @@ struct BenchCopy: FailingCommand {
             try PartitionMaintainer(backfillDays: 8, premakeDays: 1).run(connection, today: CalendarDay(now))
             if indexes {
                 try measureIndexes(events, connection)
+            } else if jsonColumns {
+                try measureJSONColumns(events, connection, scratch: scratch)
             } else {
                 try compareWithPsql(events, connection, scratch: scratch)
             }
@@ -131,6 +138,42 @@ struct BenchCopy: FailingCommand {
         }
         encoder.writeTrailer()
         return total + encoder.count
+    }
+
+    // MARK: - JSON column types
+
+    /// Loads the same text COPY file with the three JSON columns as `jsonb` (what Sluice ships), `json`
+    /// (validated, stored as text) and `text` (not validated), to show what `jsonb`'s parsing costs a load.
+    private func measureJSONColumns(_ events: [EventRow], _ connection: PostgresConnection, scratch: ScratchDatabase)
+        throws
+    {
+        let psql = try Psql.find()
+        let textFile = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(getpid()).copy").path
+        defer { try? FileManager.default.removeItem(atPath: textFile) }
+        _ = try Self.writeTextFile(events, to: textFile)
+        var results: [(String, Double)] = []
+        for type in ["jsonb", "json", "text"] {
+            try connection.execute("TRUNCATE analytics.events")
+            let columns = ["properties", "traits", "context"].map { "ALTER COLUMN \($0) TYPE \(type) USING \($0)::\(type)" }
+            try connection.execute("ALTER TABLE analytics.events " + columns.joined(separator: ", "))
+            var times: [Double] = []
+            for round in 1...rounds {
+                try connection.execute("TRUNCATE analytics.events")
+                times.append(try BenchFigures.time { try psql.copy(textFile, into: scratch.connectionString) })
+                Terminal.note("\(type), round \(round)/\(rounds): \(BenchFigures.rate(events.count, times.last!))")
+            }
+            results.append((type, Double(events.count) / BenchFigures.median(times)))
+        }
+        let baseline = results[0].1
+        print("JSON columns as   rows/s     vs jsonb")
+        for (type, rate) in results {
+            let padded = type.padding(toLength: 16, withPad: " ", startingAt: 0)
+            print("\(padded) \(BenchFigures.format(rate))   \(String(format: "%.2f", rate / baseline))")
+        }
+        if json {
+            let fields = results.map { "\(JSONString.quoted($0.0)):\(Int($0.1))" }.joined(separator: ",")
+            print("{\"rows\":\(events.count),\"rounds\":\(rounds),\"rowsPerSecond\":{\(fields)}}")
+        }
     }
 
     // MARK: - Index costs
