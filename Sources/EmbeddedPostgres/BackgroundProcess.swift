@@ -86,9 +86,14 @@ package final class BackgroundProcess: @unchecked Sendable {
 
     /// The most memory the process has had resident (Linux `VmHWM`), in bytes; nil once it has exited
     /// or where `/proc` does not say.
-    package var peakResidentBytes: Int? {
+    package var peakResidentBytes: Int? { statusBytes("VmHWM:") }
+
+    /// The memory the process has resident now (Linux `VmRSS`), in bytes.
+    package var residentBytes: Int? { statusBytes("VmRSS:") }
+
+    private func statusBytes(_ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return nil }
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first
         return kilobytes.map { $0 * 1024 }

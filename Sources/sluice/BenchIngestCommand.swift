@@ -130,9 +130,10 @@ struct BenchIngest: FailingCommand {
             if ContinuousClock.now - lastNote >= .seconds(2) {
                 lastNote = .now
                 let elapsed = BenchFigures.seconds(ContinuousClock.now - started)
+                let memory = server.residentBytes.map { ", server RSS \($0 / 1_048_576) MB" } ?? ""
                 Terminal.note(
                     "sent \(generator.acknowledgedEvents)/\(rows), committed \(committed) "
-                        + "(\(BenchFigures.format(Double(committed) / elapsed)) events/s)"
+                        + "(\(BenchFigures.format(Double(committed) / elapsed)) events/s)\(memory)"
                 )
                 if sentAll && elapsed > 600 {
                     throw BenchError("only \(committed) of \(rows) rows committed after 10 minutes")

@@ -12,6 +12,8 @@ protocol BenchServer {
     var port: Int { get }
     /// The spool checkpoint to watch for committed rows, or nil to count the project's rows.
     var nodeID: String? { get }
+    /// The server's resident memory now, if the benchmark can see it.
+    var residentBytes: Int? { get }
     /// Stops the server if the benchmark started it; returns its peak resident memory if known.
     func stop() -> Int?
 }
@@ -49,6 +51,8 @@ final class LocalServer: BenchServer {
         return LocalServer(process: process, port: port, spool: spool)
     }
 
+    var residentBytes: Int? { process.residentBytes }
+
     func stop() -> Int? {
         let peak = process.peakResidentBytes
         process.signal(SIGTERM)
@@ -76,6 +80,8 @@ struct RemoteServer: BenchServer {
         self.host = host == "localhost" ? "127.0.0.1" : host
         self.port = components.port ?? 80
     }
+
+    var residentBytes: Int? { nil }
 
     func stop() -> Int? { nil }
 }
