@@ -37,6 +37,9 @@ import Testing
         #expect(try sluice(["projects", "create"]).status == 64)
         #expect(try sluice(["bench", "copy", "--rows", "0"]).status == 64)
         #expect(try sluice(["bench", "ingest", "--batch", "0"]).status == 64)
+        #expect(try sluice(["serve", "--ack", "sometimes"]).status == 64)
+        #expect(try sluice(["serve", "--port", "70000"]).status == 64)
+        #expect(try sluice(["serve"], environment: ["SLUICE_IP_MODE": "keep"]).status == 64)
         #expect(try sluice(["bench", "ingest", "--url", "http://127.0.0.1:1"]).status == 64)
     }
 
