@@ -26,12 +26,11 @@ extension Timestamp {
             return true
         }
         guard let year = number(4), skip(UInt8(ascii: "-")), let month = number(2), skip(UInt8(ascii: "-")),
-            let day = number(2), (1...12).contains(month), day >= 1,
-            day <= Self.daysInMonth(month, year: year)
+            let day = number(2), let date = CalendarDay(year: Int(year), month: Int(month), day: Int(day))
         else { return nil }
         if index == bytes.count {
             // A date alone is midnight UTC of that day.
-            self.init(unixMicroseconds: Self.daysSinceUnixEpoch(year: year, month: month, day: day) * 86_400_000_000)
+            self = date.start
             return
         }
         guard skip(UInt8(ascii: "T")) || skip(UInt8(ascii: "t")) || skip(0x20) else { return nil }
@@ -82,8 +81,7 @@ extension Timestamp {
             }
         }
         guard index == bytes.count else { return nil }
-        let days = Self.daysSinceUnixEpoch(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        let seconds = date.unixDay * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         self.init(unixMicroseconds: seconds * 1_000_000 + micros)
     }
 
@@ -92,82 +90,5 @@ extension Timestamp {
         var text = text
         guard let parsed = text.withUTF8({ Timestamp(iso8601: UnsafeRawBufferPointer($0)) }) else { return nil }
         self = parsed
-    }
-
-    /// The instant as RFC 3339 text in UTC, e.g. `2026-11-23T10:15:30.123456Z`; the fraction is written
-    /// (always six digits) only when the instant is not a whole second.
-    package var iso8601String: String {
-        let perSecond: Int64 = 1_000_000
-        var seconds = unixMicroseconds / perSecond
-        var micros = unixMicroseconds % perSecond
-        if micros < 0 {
-            seconds -= 1
-            micros += perSecond
-        }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 {
-            days -= 1
-            secondOfDay += 86_400
-        }
-        let (year, month, day) = Self.civilDate(daysSinceUnixEpoch: days)
-        var text = ""
-        text.reserveCapacity(27)
-        func append(_ value: Int64, digits: Int) {
-            var digitsText = String(value)
-            if digitsText.count < digits {
-                digitsText = String(repeating: "0", count: digits - digitsText.count) + digitsText
-            }
-            text += digitsText
-        }
-        append(year, digits: 4)
-        text += "-"
-        append(month, digits: 2)
-        text += "-"
-        append(day, digits: 2)
-        text += "T"
-        append(secondOfDay / 3600, digits: 2)
-        text += ":"
-        append(secondOfDay / 60 % 60, digits: 2)
-        text += ":"
-        append(secondOfDay % 60, digits: 2)
-        if micros != 0 {
-            text += "."
-            append(micros, digits: 6)
-        }
-        text += "Z"
-        return text
-    }
-
-    private static func daysInMonth(_ month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-    private static func daysSinceUnixEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    private static func civilDate(daysSinceUnixEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
     }
 }

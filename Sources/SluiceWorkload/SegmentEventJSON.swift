@@ -45,23 +45,8 @@ public enum SegmentEventJSON {
         if let properties = row.properties { writer.rawJSON("properties", properties) }
         if let traits = row.traits { writer.rawJSON("traits", traits) }
         if let context = row.context { writer.rawJSON("context", context) }
-        writer.string("timestamp", iso8601(row.timestamp))
-        if let sentAt = row.sentAt { writer.string("sentAt", iso8601(sentAt)) }
+        writer.string("timestamp", row.timestamp.iso8601(fractionDigits: 3))
+        if let sentAt = row.sentAt { writer.string("sentAt", sentAt.iso8601(fractionDigits: 3)) }
         writer.endObject()
-    }
-
-    /// RFC 3339 in UTC with milliseconds, as the SDKs send it.
-    public static func iso8601(_ timestamp: Timestamp) -> String {
-        let micros = timestamp.unixMicroseconds
-        let day = CalendarDay(unixDay: timestamp.unixDay)
-        let ofDay = micros - day.unixDay * 86_400_000_000
-        let seconds = ofDay / 1_000_000
-        let millis = ofDay % 1_000_000 / 1_000
-        func padded(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(day)T\(padded(seconds / 3600, 2)):\(padded(seconds / 60 % 60, 2)):\(padded(seconds % 60, 2))."
-            + "\(padded(millis, 3))Z"
     }
 }

@@ -53,7 +53,7 @@ final class SyntheticUser: Sendable {
         ip = Pools.address(bot: agent.isBot ? agent.browser : nil, using: &random)
         company = random.below(companies)
         plan = Pools.planTable.pick(using: &random)
-        createdAt = ISO8601.format(unixMicroseconds: created)
+        createdAt = Timestamp(unixMicroseconds: created).iso8601(fractionDigits: 3)
         logins = 1 + random.geometric(continuing: 0.93, limit: 400)
     }
 }
@@ -628,36 +628,5 @@ enum Pools {
             bytes = [firstOctets[random.below(firstOctets.count)]] + (0..<3).map { _ in UInt8(random.below(256)) }
         }
         return InetAddress(bytes: bytes)!.truncated(to: 24)
-    }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` text for trait timestamps, without Foundation's formatters.
-enum ISO8601 {
-    static func format(unixMicroseconds: Int64) -> String {
-        let millisecondsTotal = unixMicroseconds / 1_000
-        var days = millisecondsTotal / 86_400_000
-        var remainder = millisecondsTotal % 86_400_000
-        if remainder < 0 {
-            remainder += 86_400_000
-            days -= 1
-        }
-        // Civil date from days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-
-        func padded(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2) + "T"
-            + padded(remainder / 3_600_000, 2) + ":" + padded(remainder / 60_000 % 60, 2) + ":"
-            + padded(remainder / 1_000 % 60, 2) + "." + padded(remainder % 1_000, 3) + "Z"
     }
 }

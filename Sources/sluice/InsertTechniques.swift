@@ -1,6 +1,5 @@
 import SluiceCore
 import SluicePostgres
-import SluiceWorkload
 
 /// The two ways others write events to PostgreSQL, timed on the same rows as Sluice, for the benchmark's
 /// comparison: one parameterised `INSERT … VALUES` of 1,000 rows per statement (as Jitsu's Bulker batches
@@ -42,8 +41,8 @@ enum InsertTechniques {
     private static func parameters(_ row: EventRow) -> [String?] {
         [
             String(row.projectID), row.messageID, row.type.rawValue, row.event, row.userID, row.anonymousID,
-            row.groupID, row.previousID, row.sessionID?.uuidString, SegmentEventJSON.iso8601(row.timestamp),
-            SegmentEventJSON.iso8601(row.receivedAt), row.sentAt.map(SegmentEventJSON.iso8601), row.pagePath,
+            row.groupID, row.previousID, row.sessionID?.uuidString, row.timestamp.iso8601String,
+            row.receivedAt.iso8601String, row.sentAt?.iso8601String, row.pagePath,
             row.referrerHost, row.utmSource, row.utmMedium, row.utmCampaign, row.utmTerm, row.utmContent,
             row.country, row.browser, row.os, row.deviceType, row.isBot ? "t" : "f", row.ip?.description,
             row.properties, row.traits, row.context,
