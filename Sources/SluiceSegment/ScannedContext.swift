@@ -105,37 +105,29 @@ struct ScannedContext {
             let name = scanner.index(ofKey: key, in: MemberName.names).flatMap(MemberName.init(rawValue:)) ?? .other
             let valueOffset = scanner.skipWhitespace(valueStart)
             let isObject = valueOffset < scanner.bytes.count && scanner.bytes[valueOffset] == UInt8(ascii: "{")
+            // `page`, `campaign` and `location` are read field by field when they are objects; any other
+            // value is kept as it is (and yields no hints).
+            func fields(_ names: [StaticString], _ take: (Int, Range<Int>) -> Void) throws(JSONScanError) -> Range<Int> {
+                guard isObject else {
+                    return try scanner.scanValue(from: valueStart, depth: valueDepth, unstorable: &problem)
+                }
+                return try scanner.scanStringFields(
+                    ofObjectAt: valueOffset, depth: valueDepth, names: names, unstorable: &problem, take
+                )
+            }
             let value: Range<Int>
             switch name {
             case .page:
                 var page = Page()
-                if isObject {
-                    value = try scanner.scanStringFields(
-                        ofObjectAt: valueOffset, depth: valueDepth, names: Page.names, unstorable: &problem
-                    ) { page.take($0, $1) }
-                } else {
-                    value = try scanner.scanValue(from: valueStart, depth: valueDepth, unstorable: &problem)
-                }
+                value = try fields(Page.names) { page.take($0, $1) }
                 context.page = page
             case .campaign:
                 var campaign = Campaign()
-                if isObject {
-                    value = try scanner.scanStringFields(
-                        ofObjectAt: valueOffset, depth: valueDepth, names: Campaign.names, unstorable: &problem
-                    ) { campaign.take($0, $1) }
-                } else {
-                    value = try scanner.scanValue(from: valueStart, depth: valueDepth, unstorable: &problem)
-                }
+                value = try fields(Campaign.names) { campaign.take($0, $1) }
                 context.campaign = campaign
             case .location:
                 var location = Location()
-                if isObject {
-                    value = try scanner.scanStringFields(
-                        ofObjectAt: valueOffset, depth: valueDepth, names: Location.names, unstorable: &problem
-                    ) { _, country in location.country = country }
-                } else {
-                    value = try scanner.scanValue(from: valueStart, depth: valueDepth, unstorable: &problem)
-                }
+                value = try fields(Location.names) { _, country in location.country = country }
                 context.location = location
             case .userAgent:
                 value = try scanner.scanValue(from: valueStart, depth: valueDepth, unstorable: &problem)
