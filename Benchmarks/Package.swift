@@ -18,9 +18,17 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What several benchmarks share (a bytes-per-second metric).
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "BenchmarkSupport",
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
         .executableTarget(
             name: "CopyEncoder",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SluiceCore", package: "sluice"),
                 .product(name: "SluiceWorkload", package: "sluice"),
@@ -52,6 +60,7 @@ let package = Package(
         .executableTarget(
             name: "SegmentDecode",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SluiceCore", package: "sluice"),
                 .product(name: "SluiceEnrichment", package: "sluice"),
@@ -65,6 +74,7 @@ let package = Package(
         .executableTarget(
             name: "Spool",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SluiceCore", package: "sluice"),
                 .product(name: "SluiceSpool", package: "sluice"),

@@ -7,6 +7,7 @@
 // produce per second as a custom metric, since package-benchmark has no byte-throughput metric of its own.
 
 import Benchmark
+import BenchmarkSupport
 import SluiceCore
 import SluiceWorkload
 
@@ -16,19 +17,11 @@ private let batchRows = BenchmarkScalingFactor.kilo.rawValue
 /// The distinct rows the batches are taken from, in turn.
 private let poolRows = 10 * batchRows
 
-/// Encoded output per second, measured around each batch; shown scaled, e.g. `(M)` for MB/s.
-private let encodedBytesPerSecond = BenchmarkMetric.custom(
-    "Encoded bytes / s", polarity: .prefersLarger, useScalingFactor: false
-)
+/// Encoded output per second, measured around each iteration; shown scaled, e.g. `(M)` for MB/s.
+private let encodedBytesPerSecond = BenchmarkMetric.bytesPerSecond("Encoded bytes / s")
 
 private let clock = ContinuousClock()
 
-/// Records `bytes` produced in `elapsed` as ``encodedBytesPerSecond``.
-private func recordEncodedBytes(_ bytes: Int, in elapsed: Duration, for benchmark: Benchmark) {
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    guard seconds > 0 else { return }
-    benchmark.measurement(encodedBytesPerSecond, Int(Double(bytes) / seconds))
-}
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -58,7 +51,7 @@ let benchmarks: @Sendable () -> Void = {
         encoder.writeTrailer()
         let elapsed = start.duration(to: clock.now)
         benchmark.stopMeasurement()
-        recordEncodedBytes(encoder.count, in: elapsed, for: benchmark)
+        benchmark.recordBytes(encoder.count, in: elapsed, as: encodedBytesPerSecond)
         blackHole(encoder.count)
     }
 
@@ -73,7 +66,7 @@ let benchmarks: @Sendable () -> Void = {
         }
         let elapsed = start.duration(to: clock.now)
         benchmark.stopMeasurement()
-        recordEncodedBytes(buffer.count, in: elapsed, for: benchmark)
+        benchmark.recordBytes(buffer.count, in: elapsed, as: encodedBytesPerSecond)
         blackHole(buffer.count)
     }
 

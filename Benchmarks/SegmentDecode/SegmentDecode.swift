@@ -9,6 +9,7 @@
 // together are measured separately so that a regression shows which half it is in.
 
 import Benchmark
+import BenchmarkSupport
 import SluiceCore
 import SluiceEnrichment
 import SluiceSegment
@@ -26,18 +27,10 @@ private let batchesPerIteration = eventsPerIteration / eventsPerBatch
 private let poolBatches = 10 * batchesPerIteration
 
 /// Request JSON decoded per second, measured around each iteration; shown scaled, e.g. `(M)` for MB/s.
-private let bodyBytesPerSecond = BenchmarkMetric.custom(
-    "Body bytes / s", polarity: .prefersLarger, useScalingFactor: false
-)
+private let bodyBytesPerSecond = BenchmarkMetric.bytesPerSecond("Body bytes / s")
 
 private let clock = ContinuousClock()
 
-/// Records `bytes` handled in `elapsed` as ``bodyBytesPerSecond``.
-private func recordBodyBytes(_ bytes: Int, in elapsed: Duration, for benchmark: Benchmark) {
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    guard seconds > 0 else { return }
-    benchmark.measurement(bodyBytesPerSecond, Int(Double(bytes) / seconds))
-}
 
 /// Called for an event without a `messageId`; the synthetic events all have one, so it only guards the count.
 private func unexpectedMessageID() -> String {
@@ -118,7 +111,7 @@ let benchmarks: @Sendable () -> Void = {
         }
         let elapsed = start.duration(to: clock.now)
         benchmark.stopMeasurement()
-        recordBodyBytes(bytes, in: elapsed, for: benchmark)
+        benchmark.recordBytes(bytes, in: elapsed, as: bodyBytesPerSecond)
         if accepted != benchmark.scaledIterations.count {
             benchmark.error("decoded \(accepted) events, expected \(benchmark.scaledIterations.count)")
         }

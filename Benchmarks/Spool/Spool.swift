@@ -12,24 +12,17 @@
 // machine, so fsync reaches the disk) with the server's 64 MiB segments, and deletes it when it ends.
 
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import SluiceCore
 import SluiceSpool
 import SluiceWorkload
 
-/// Uncompressed COPY data spooled per second, measured around each append; shown scaled, e.g. `(M)` for MB/s.
-private let payloadBytesPerSecond = BenchmarkMetric.custom(
-    "Payload bytes / s", polarity: .prefersLarger, useScalingFactor: false
-)
+/// Uncompressed COPY data spooled per second, measured around each iteration; shown scaled, e.g. `(M)` for MB/s.
+private let payloadBytesPerSecond = BenchmarkMetric.bytesPerSecond("Payload bytes / s")
 
 private let clock = ContinuousClock()
 
-/// Records `bytes` spooled in `elapsed` as ``payloadBytesPerSecond``.
-private func recordPayloadBytes(_ bytes: Int, in elapsed: Duration, for benchmark: Benchmark) {
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    guard seconds > 0 else { return }
-    benchmark.measurement(payloadBytesPerSecond, Int(Double(bytes) / seconds))
-}
 
 /// A spool in a fresh temporary directory, open for one benchmark: ``open()`` in its setup, ``remove()`` in its
 /// teardown.
@@ -116,7 +109,7 @@ private func spoolBenchmark(
             }
             let elapsed = start.duration(to: clock.now)
             benchmark.stopMeasurement()
-            recordPayloadBytes(payload.count, in: elapsed, for: benchmark)
+            benchmark.recordBytes(payload.count, in: elapsed, as: payloadBytesPerSecond)
         },
         setup: { try spool.open() },
         teardown: { spool.remove() }
