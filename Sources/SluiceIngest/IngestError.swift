@@ -15,8 +15,6 @@ package struct IngestError: Error, Sendable, CustomStringConvertible {
         package static let overloaded = Code(name: "overloaded", status: .serviceUnavailable)
         package static let spoolFull = Code(name: "spool_full", status: .serviceUnavailable)
         package static let spoolFailed = Code(name: "spool_failed", status: .serviceUnavailable)
-        package static let shuttingDown = Code(name: "shutting_down", status: .serviceUnavailable)
-        package static let notFound = Code(name: "not_found", status: .notFound)
     }
 
     package var code: Code

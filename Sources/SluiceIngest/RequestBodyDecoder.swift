@@ -1,4 +1,5 @@
 import CompressNIO
+import Foundation
 import NIOCore
 import SluiceZstd
 
@@ -21,7 +22,7 @@ package struct RequestBodyDecoder: Sendable {
     /// - Throws: ``IngestError`` `unsupportedEncoding` (415) for an encoding other than identity, gzip
     ///   and zstd; `tooLarge` (413) past a limit; `malformed` (400) for data that does not inflate.
     package func decode(_ body: ByteBuffer, contentEncoding: String?) throws(IngestError) -> ByteBuffer {
-        let encoding = contentEncoding?.trimmingSpaces.lowercased() ?? ""
+        let encoding = contentEncoding?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         switch encoding {
         case "", "identity":
             guard body.readableBytes <= maxBytes else { throw tooLarge(body.readableBytes, compressed: false) }
@@ -79,14 +80,5 @@ package struct RequestBodyDecoder: Sendable {
         } else {
             IngestError(.tooLarge, "the body is \(bytes) bytes, over the limit of \(maxBytes)")
         }
-    }
-}
-
-extension String {
-    var trimmingSpaces: Substring {
-        var text = self[...]
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return text
     }
 }

@@ -59,6 +59,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     private let ringOccupancy = Gauge(label: "sluice_ring_occupancy")
     private let spoolBytesGauge = Gauge(label: "sluice_spool_bytes")
     private let dedupeEntries = Gauge(label: "sluice_dedupe_entries")
+    private let dedupeEvictedEarly = Counter(label: "sluice_dedupe_evicted_early_total")
 
     /// - Parameters:
     ///   - writer: the spool, repaired and opened; from now on used only by the committer thread.
@@ -124,6 +125,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     private var waiting: [(SpoolSubmission.Acknowledgement, SpoolReceipt)] = []
     private var unsyncedSince: ContinuousClock.Instant?
     private var lastSizeCheck = ContinuousClock.Instant.now
+    private var evictionsReported = 0
 
     private func loop() {
         payload.reserveCapacity(Self.recordTargetBytes + (64 << 10))
@@ -262,6 +264,10 @@ package final class SpoolCommitter: @unchecked Sendable {
     private func refreshGauges() {
         ringOccupancy.record(ring.approximateCount)
         dedupeEntries.record(dedupe.count)
+        if dedupe.evictedEarly > evictionsReported {
+            dedupeEvictedEarly.increment(by: dedupe.evictedEarly - evictionsReported)
+            evictionsReported = dedupe.evictedEarly
+        }
         let now = ContinuousClock.now
         guard now - lastSizeCheck >= .milliseconds(250) else { return }
         lastSizeCheck = now
