@@ -144,6 +144,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The scheduler's rules without I/O: durations, when a job is due, lease timing, run records.
+        .target(
+            name: "SluiceSchedulerCore",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // A private PostgreSQL cluster (initdb, start, stop) for the embedded default and for tests.
         .target(
             name: "EmbeddedPostgres",
@@ -209,6 +216,10 @@ let package = Package(
         .testTarget(
             name: "SluiceCommandTests",
             dependencies: ["SluiceTestSupport", "EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceSchedulerCoreTests", dependencies: ["SluiceSchedulerCore", "SluiceCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(
