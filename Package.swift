@@ -151,6 +151,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The scheduler: jobs under leases in PostgreSQL (fenced, renewed, recorded), on threads of their own.
+        .target(
+            name: "SluiceScheduler",
+            dependencies: [
+                "SluiceSchedulerCore", "SluiceCore", "SluicePostgres", "SluiceStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // A private PostgreSQL cluster (initdb, start, stop) for the embedded default and for tests.
         .target(
             name: "EmbeddedPostgres",
@@ -220,6 +232,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceSchedulerCoreTests", dependencies: ["SluiceSchedulerCore", "SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+        // Real PostgreSQL: leases, fencing, schedulers racing each other and the built `sluice` binary.
+        .testTarget(
+            name: "SluiceSchedulerTests",
+            dependencies: [
+                "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore", "SluicePostgres", "SluiceStore",
+                "SluiceTestSupport", "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
