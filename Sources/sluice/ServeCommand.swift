@@ -55,6 +55,26 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
     @OptionGroup var database: DatabaseOptions
 
+    // The scheduler (see SchedulerSettings).
+    @Option(
+        name: .customLong("job-interval"),
+        help: ArgumentHelp(
+            "How often a job runs, NAME=DURATION (e.g. partitions=15m; 90, 90s, 15m, 2h, 1d); repeatable "
+                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h).",
+            valueName: "name=duration"
+        )
+    )
+    var jobIntervals: [String] = []
+    @Option(
+        name: .customLong("job-lease-timeout"),
+        help: ArgumentHelp(
+            "How soon another node may take over a job whose holder died, NAME=DURATION; repeatable "
+                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m).",
+            valueName: "name=duration"
+        )
+    )
+    var jobLeaseTimeouts: [String] = []
+
     private static func help(_ text: String, env: String, default value: String) -> ArgumentHelp {
         ArgumentHelp("\(text) (env \(env); default \(value)).")
     }

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
+import SluiceScheduler
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
@@ -12,6 +13,7 @@ struct ServeSettings {
     var configuration: IngestConfiguration
     var runJobs: Bool
     var logLevel: Logger.Level
+    var scheduler: SchedulerSettings
 
     init(_ command: Serve, environment: [String: String]) throws {
         func value<T: LosslessStringConvertible>(_ option: T?, _ name: String, _ fallback: T) throws -> T {
@@ -85,6 +87,10 @@ struct ServeSettings {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = logLevel
+
+        scheduler = try SchedulerSettings(
+            intervals: command.jobIntervals, leaseTimeouts: command.jobLeaseTimeouts, environment: environment
+        )
     }
 
     /// Opens the database (the embedded one by default), serves until SIGTERM/SIGINT, then shuts down.
@@ -117,9 +123,11 @@ struct ServeSettings {
         var jobs: [any Service] = []
         if runJobs {
             jobs.append(
-                PartitionSchedule(
-                    connectionString: configuration.connectionString, maintainer: try PartitionMaintainer.fromEnvironment(),
-                    logger: logger
+                Scheduler(
+                    connectionString: configuration.connectionString,
+                    holder: JobHolder.identity(role: configuration.nodeID), entries: scheduler.entries,
+                    metrics: SchedulerMetrics(registry: IngestMetrics.registry, jobs: scheduler.entries.map(\.job.name)),
+                    shutdownDeadline: configuration.shutdownDeadline, logger: logger
                 )
             )
         }
