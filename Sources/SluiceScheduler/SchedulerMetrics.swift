@@ -24,21 +24,20 @@ public final class SchedulerMetrics: Sendable {
         var durations: [String: DurationHistogram] = [:]
         var running: [String: Gauge] = [:]
         var lastSuccess: [String: Gauge] = [:]
-        let runsName = MetricNameDescriptor(
-            namespace: "sluice", subsystem: "job", metricName: "runs", unitName: "total",
-            helpText: "Runs of a scheduled job by this process, by outcome (skipped: another holder had the lease)"
+        func name(_ metric: String, unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "sluice", subsystem: "job", metricName: metric, unitName: unit, helpText: help
+            )
+        }
+        let runsName = name(
+            "runs", unit: "total",
+            "Runs of a scheduled job by this process, by outcome (skipped: another holder had the lease)"
         )
-        let durationName = MetricNameDescriptor(
-            namespace: "sluice", subsystem: "job", metricName: "duration", unitName: "seconds",
-            helpText: "How long this process's runs of a scheduled job took"
-        )
-        let runningName = MetricNameDescriptor(
-            namespace: "sluice", subsystem: "job", metricName: "running", unitName: "",
-            helpText: "1 while this process runs the job, else 0"
-        )
-        let lastSuccessName = MetricNameDescriptor(
-            namespace: "sluice", subsystem: "job", metricName: "last_success_timestamp", unitName: "seconds",
-            helpText: "Unix time at which the job last succeeded on any node (0: never)"
+        let durationName = name("duration", unit: "seconds", "How long this process's runs of a scheduled job took")
+        let runningName = name("running", unit: "", "1 while this process runs the job, else 0")
+        let lastSuccessName = name(
+            "last_success_timestamp", unit: "seconds",
+            "Unix time at which the job last succeeded on any node (0: never)"
         )
         for job in jobs {
             for status in [JobRunStatus.succeeded, .failed, .skipped] {

@@ -29,18 +29,28 @@ import Testing
         try RecordedRun.all(job, on: connection).contains { $0.status == "running" && $0.node.hasPrefix(prefix) }
     }
 
+    /// Starts `sluice jobs run partitions` with `leaseTimeout` and waits until it holds the lease and waits
+    /// inside its run for the table lock that `blocker` holds.
+    func startBlockedCronRun(_ url: String, blocker: EventsTableBlocker, leaseTimeout: String) async throws
+        -> BackgroundProcess
+    {
+        let cron = try SluiceBinary.start(
+            ["jobs", "run", "partitions", "--database-url", url],
+            environment: window.merging(["SLUICE_JOB_LEASE_TIMEOUT_PARTITIONS": leaseTimeout]) { $1 }
+        )
+        let connection = try PostgresConnection(url)
+        try await waitUntil("the cron run holding the lease, blocked inside its run") {
+            try runningRun(of: "partitions", byNodePrefix: "jobs-run@", on: connection) && blocker.hasWaiter()
+        }
+        return cron
+    }
+
     @Test func jobsRunAndTwoSchedulersNeverRunPartitionsAtOnce() async throws {
         let url = try migratedDatabase("threeway")
         let connection = try PostgresConnection(url)
         // The cron run takes the lease first and then waits inside its run for the table lock.
         let blocker = try EventsTableBlocker(url)
-        let cron = try SluiceBinary.start(
-            ["jobs", "run", "partitions", "--database-url", url],
-            environment: window.merging(["SLUICE_JOB_LEASE_TIMEOUT_PARTITIONS": "3s"]) { $1 }
-        )
-        try await waitUntil("the cron run holding the lease, blocked inside its run") {
-            try runningRun(of: "partitions", byNodePrefix: "jobs-run@", on: connection) && blocker.hasWaiter()
-        }
+        let cron = try await startBlockedCronRun(url, blocker: blocker, leaseTimeout: "3s")
         let a = RunningScheduler(url, holder: "a@test:1", entries: [try partitionsEntry()])
         let b = RunningScheduler(url, holder: "b@test:2", entries: [try partitionsEntry()])
         // Each scheduler finds the lease held three times; with a 3 s lease that spans several timeouts, so the
@@ -100,13 +110,7 @@ import Testing
         let url = try migratedDatabase("kill")
         let connection = try PostgresConnection(url)
         let blocker = try EventsTableBlocker(url)
-        let doomed = try SluiceBinary.start(
-            ["jobs", "run", "partitions", "--database-url", url],
-            environment: window.merging(["SLUICE_JOB_LEASE_TIMEOUT_PARTITIONS": "2s"]) { $1 }
-        )
-        try await waitUntil("the doomed run holding the lease, blocked inside its run") {
-            try runningRun(of: "partitions", byNodePrefix: "jobs-run@", on: connection) && blocker.hasWaiter()
-        }
+        let doomed = try await startBlockedCronRun(url, blocker: blocker, leaseTimeout: "2s")
         doomed.signal(SIGKILL)
         #expect(try doomed.wait() == 128 + SIGKILL)
         // Nobody renews the lease any more: its expiry now is final.
