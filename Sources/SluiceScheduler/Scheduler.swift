@@ -17,7 +17,9 @@ public struct Scheduler: Service {
         public var leaseTimeout: Duration
 
         /// - Parameters: `interval`, `leaseTimeout`: nil takes the job's defaults.
+        /// - Precondition: the job's name is valid (`JobNames.isValid`); the database would refuse it.
         public init(_ job: any Job, interval: Duration? = nil, leaseTimeout: Duration? = nil) {
+            precondition(JobNames.isValid(job.name), "'\(job.name)' is not a valid job name")
             self.job = job
             self.interval = interval ?? job.defaultInterval
             self.leaseTimeout = leaseTimeout ?? job.leaseTimeout
