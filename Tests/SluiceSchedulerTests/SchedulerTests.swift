@@ -223,8 +223,10 @@ struct FlakyJob: Job {
         }
         try await scheduler.stop()
 
+        // The scheduler may have run the job again (interval 1 s) before it stopped: later runs all succeed.
         let runs = try RecordedRun.all("flaky", on: connection)
-        #expect(runs.map(\.status) == ["failed", "failed", "succeeded"])
+        try #require(runs.count >= 3)
+        #expect(runs.map(\.status) == ["failed", "failed"] + Array(repeating: "succeeded", count: runs.count - 2))
         #expect(runs[0].error == "injected failure: the job threw")
         #expect(runs[1].error?.contains("terminat") == true, "\(runs[1].error ?? "nil")")
         #expect(runs[2].rowsTouched == 7 && runs[2].summary == "succeeded on attempt 3")
@@ -233,18 +235,19 @@ struct FlakyJob: Job {
         for (earlier, later) in zip(runs, runs.dropFirst()) {
             #expect(later.startedAt - earlier.startedAt >= 1_000_000)
         }
+        let lastRun = try #require(runs.last)
         let lease = try connection.query(
             "SELECT holder, (extract(epoch FROM last_succeeded_at) * 1000000)::bigint FROM sluice.job_leases "
                 + "WHERE job = 'flaky'"
         )
         #expect(lease.string(0, 0) == nil)
-        #expect(try lease.int(0, 1).map(Int64.init) == runs[2].finishedAt)
+        #expect(try lease.int(0, 1).map(Int64.init) == lastRun.finishedAt)
 
         #expect(scheduler.metric(#"sluice_job_runs_total{job="flaky",status="failed"}"#) == 2)
-        #expect(scheduler.metric(#"sluice_job_runs_total{job="flaky",status="succeeded"}"#) == 1)
-        #expect(scheduler.metric(#"sluice_job_duration_seconds_count{job="flaky"}"#) == 3)
+        #expect(scheduler.metric(#"sluice_job_runs_total{job="flaky",status="succeeded"}"#) == Double(runs.count - 2))
+        #expect(scheduler.metric(#"sluice_job_duration_seconds_count{job="flaky"}"#) == Double(runs.count))
         #expect(scheduler.metric(#"sluice_job_running{job="flaky"}"#) == 0)
         let lastSuccess = try #require(scheduler.metric(#"sluice_job_last_success_timestamp_seconds{job="flaky"}"#))
-        #expect(Int64((lastSuccess * 1_000_000).rounded()) == runs[2].finishedAt)
+        #expect(Int64((lastSuccess * 1_000_000).rounded()) == lastRun.finishedAt)
     }
 }
