@@ -149,12 +149,12 @@ enum SluiceBinary {
 
     /// Runs the binary to its end with extra environment variables (and without SLUICE_DATABASE_URL); a run
     /// that has not ended after three minutes is killed and reported as hung.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: path), "build it with swift build --build-tests")
         let settings = environment.map { "\($0.key)=\($0.value)" }
         let child = try BackgroundProcess(
             ["/usr/bin/env", "-u", "SLUICE_DATABASE_URL"] + settings + [path] + arguments)
-        let status = try child.wait(timeout: .seconds(180))
+        let status = try await child.finished()
         return Run(status: status, output: child.log)
     }
 
@@ -162,6 +162,26 @@ enum SluiceBinary {
     static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> BackgroundProcess {
         try #require(FileManager.default.isExecutableFile(atPath: path), "build it with swift build --build-tests")
         return try BackgroundProcess([path] + arguments, environment: environment)
+    }
+}
+
+/// Runs blocking work (waiting for a child process) on a thread of its own, so that it does not hold one of
+/// the few threads of Swift concurrency's cooperative pool that every test of the process shares.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+extension BackgroundProcess {
+    /// Waits, off the cooperative pool, for the process to exit; its exit code.
+    func finished(timeout: Duration = .seconds(180)) async throws -> Int32 {
+        try await offThePool { try self.wait(timeout: timeout) }
+    }
+
+    /// Waits, off the cooperative pool, for a line containing `text`.
+    func line(containing text: String) async throws -> String {
+        try await offThePool { try self.waitForLine(containing: text) }
     }
 }
 
