@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SluiceEnrichment", targets: ["SluiceEnrichment"]),
         .library(name: "SluiceSpool", targets: ["SluiceSpool"]),
         .library(name: "SluiceIngest", targets: ["SluiceIngest"]),
+        .library(name: "SluiceExperiments", targets: ["SluiceExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -81,6 +82,13 @@ let package = Package(
         // Enrichment at ingest: user agents, URLs and UTM parameters, referrers, IP address privacy.
         .target(
             name: "SluiceEnrichment",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // A/B experiments without I/O: definitions and GrowthBook-identical bucketing.
+        .target(
+            name: "SluiceExperiments",
             dependencies: ["SluiceCore"],
             swiftSettings: strictSwift
         ),
@@ -197,6 +205,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceExperimentsTests",
+            dependencies: ["SluiceExperiments"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
