@@ -86,7 +86,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // A/B experiments without I/O: definitions and GrowthBook-identical bucketing.
+        // A/B experiments without I/O: definitions, GrowthBook-identical bucketing, gbstats-equal results statistics.
         .target(
             name: "SluiceExperiments",
             dependencies: ["SluiceCore"],
@@ -207,9 +207,10 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Runs GrowthBook's gbstats (Python, scripts/gbstats-results.py) to check the results statistics against it.
         .testTarget(
             name: "SluiceExperimentsTests",
-            dependencies: ["SluiceExperiments"],
+            dependencies: ["SluiceExperiments", "EmbeddedPostgres"],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),

@@ -1,5 +1,6 @@
-// SluiceExperiments: A/B experiments without I/O. Experiment definitions (GrowthBook's fields) and GrowthBook's
-// deterministic bucketing. The database tables, the CLI and the HTTP endpoints are thin layers over these types.
+// SluiceExperiments: A/B experiments without I/O. Experiment definitions (GrowthBook's fields), GrowthBook's
+// deterministic bucketing, and the results statistics of GrowthBook's gbstats engine in frequentist mode. The
+// database tables, the CLI and the HTTP endpoints are thin layers over these types.
 
 import SluiceCore
 
