@@ -171,7 +171,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // Shared helpers for tests that need a real PostgreSQL.
+        // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
             dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
@@ -188,7 +188,10 @@ let package = Package(
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
-        .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
@@ -210,11 +213,13 @@ let package = Package(
         // Runs GrowthBook's gbstats (Python, scripts/gbstats-results.py) to check the results statistics against it.
         .testTarget(
             name: "SluiceExperimentsTests",
-            dependencies: ["SluiceExperiments", "EmbeddedPostgres"],
+            dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceZstdTests", dependencies: ["SluiceZstd", "SluiceTestSupport"], swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluicePostgresTests",
             dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport"],

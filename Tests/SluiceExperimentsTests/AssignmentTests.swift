@@ -1,4 +1,5 @@
 import SluiceExperiments
+import SluiceTestSupport
 import Testing
 
 /// `ExperimentDefinition.assign`: GrowthBook's `run` cases, the split over many users, namespace and coverage

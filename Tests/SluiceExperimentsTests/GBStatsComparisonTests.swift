@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import SluiceExperiments
+import SluiceTestSupport
 import Testing
 
 /// Results equal GrowthBook's own engine: random fixtures (a seeded generator), computed here and by gbstats 0.8.0
