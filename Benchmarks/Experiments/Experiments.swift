@@ -9,6 +9,7 @@
 // allocations per assignment.
 
 import Benchmark
+import BenchmarkSupport
 import SluiceExperiments
 
 /// Assignments per iteration; must equal the scaling factor so that throughput counts assignments.
@@ -17,34 +18,12 @@ private let assignmentsPerIteration = BenchmarkScalingFactor.kilo.rawValue
 /// Users to cycle through: enough to be realistic ids, few enough to stay in cache.
 private let userCount = 10 * assignmentsPerIteration
 
-/// A user id as SDKs send it (a random, version 4 UUID in lower case), from SplitMix64 so every run uses the same.
-private func userID(_ number: UInt64) -> String {
-    func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    let high = mix(number &* 2) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
-    let low = mix(number &* 2 &+ 1) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-    let hex = String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
-    let digits = Array(hex)
-    return String(digits[0..<8]) + "-" + String(digits[8..<12]) + "-" + String(digits[12..<16]) + "-"
-        + String(digits[16..<20]) + "-" + String(digits[20..<32])
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        String(repeating: "0", count: Swift.max(0, width - count)) + self
-    }
-}
-
 private let countries = ["US", "DE", "GB", "FR", "IN", "BR", "CA", "JP"]
 private let devices = ["desktop", "mobile", "tablet", "bot"]
 
 private let users: [ExperimentAttributes] = (0..<UInt64(userCount)).map { number in
     ExperimentAttributes(
-        userId: userID(number), country: countries[Int(number % 8)], device: devices[Int(number / 8 % 4)]
+        userId: syntheticUUID(number), country: countries[Int(number % 8)], device: devices[Int(number / 8 % 4)]
     )
 }
 
