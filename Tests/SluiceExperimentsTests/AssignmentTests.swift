@@ -69,78 +69,103 @@ import Testing
     }
 
     /// 100,000 users land in each variation within 1 percentage point of its weight, for both hash versions.
-    @Test(arguments: [1, 2]) func splitFollowsTheWeights(hashVersion: Int) throws {
+    @Test(arguments: [1, 2]) func splitFollowsTheWeights(hashVersion: Int) async throws {
         let definition = try Self.definition(
             #"{"key":"split","variations":["a","b","c"],"weights":[0.2,0.3,0.5],"hashVersion":\#(hashVersion)}"#
         )
-        var counts = [0, 0, 0]
         let users = Self.userIDs(100_000, seed: 12)
-        for user in users {
-            let assignment = definition.assign(ExperimentAttributes(userId: user))
-            #expect(assignment.inExperiment)
-            counts[assignment.variant] += 1
+        let (counts, outside) = try await OwnThread.run {
+            var counts = [0, 0, 0]
+            var outside = 0
+            for user in users {
+                let assignment = definition.assign(ExperimentAttributes(userId: user))
+                if assignment.inExperiment { counts[assignment.variant] += 1 } else { outside += 1 }
+            }
+            return (counts, outside)
         }
+        #expect(outside == 0)
         for (count, weight) in zip(counts, definition.weights) {
             #expect(abs(Double(count) / Double(users.count) - weight) < 0.01, "\(counts)")
         }
     }
 
-    /// Coverage 0.4 keeps 40% of users in (±1 point); a namespace slice of half the space keeps half; both
-    /// together a fifth; and the users kept are split by the weights among themselves.
-    @Test(arguments: [1, 2]) func coverageAndNamespaceExclusionRates(hashVersion: Int) throws {
-        let users = Self.userIDs(100_000, seed: 34)
-        func share(_ text: String, expected reason: Assignment.Exclusion) throws -> (Double, [Int]) {
-            let definition = try Self.definition(text)
-            var inside = 0
-            var counts = [0, 0]
+    /// What happened to a population in one experiment: the share in it, the split of those in it, and how many
+    /// of those out were out for another reason than `reason`.
+    struct Population: Sendable {
+        var share: Double
+        var counts: [Int]
+        var otherReasons: Int
+    }
+
+    static func population(_ definition: ExperimentDefinition, _ users: [String], reason: Assignment.Exclusion)
+        async throws -> Population
+    {
+        try await OwnThread.run {
+            var counts = Array(repeating: 0, count: definition.variations.count)
+            var otherReasons = 0
             for user in users {
                 let assignment = definition.assign(ExperimentAttributes(anonymousId: user))
                 if assignment.inExperiment {
-                    inside += 1
                     counts[assignment.variant] += 1
-                } else {
-                    #expect(assignment.exclusion == reason)
+                } else if assignment.exclusion != reason {
+                    otherReasons += 1
                 }
             }
-            return (Double(inside) / Double(users.count), counts)
+            return Population(
+                share: Double(counts.reduce(0, +)) / Double(users.count), counts: counts, otherReasons: otherReasons
+            )
         }
-        let (covered, coveredCounts) = try share(
-            #"{"key":"cov","variations":[0,1],"coverage":0.4,"hashVersion":\#(hashVersion)}"#,
-            expected: .excludedByCoverage
-        )
-        #expect(abs(covered - 0.4) < 0.01)
-        #expect(abs(Double(coveredCounts[0]) / Double(coveredCounts[0] + coveredCounts[1]) - 0.5) < 0.01)
-        let (spaced, _) = try share(
-            #"{"key":"ns","variations":[0,1],"namespace":["shared",0.25,0.75],"hashVersion":\#(hashVersion)}"#,
-            expected: .notInNamespace
-        )
-        #expect(abs(spaced - 0.5) < 0.01)
+    }
 
-        let both = try Self.definition(
-            #"{"key":"both","variations":[0,1],"coverage":0.4,"namespace":["shared",0.25,0.75],"#
-                + #""hashVersion":\#(hashVersion)}"#
+    /// Coverage 0.4 keeps 40% of users in (±1 point); a namespace slice of half the space keeps half; both
+    /// together a fifth; and the users kept are split by the weights among themselves.
+    @Test(arguments: [1, 2]) func coverageAndNamespaceExclusionRates(hashVersion: Int) async throws {
+        let users = Self.userIDs(100_000, seed: 34)
+        let covered = try await Self.population(
+            try Self.definition(#"{"key":"cov","variations":[0,1],"coverage":0.4,"hashVersion":\#(hashVersion)}"#),
+            users, reason: .excludedByCoverage
         )
-        let inBoth = users.filter { both.assign(ExperimentAttributes(anonymousId: $0)).inExperiment }.count
-        #expect(abs(Double(inBoth) / Double(users.count) - 0.2) < 0.01)
+        #expect(abs(covered.share - 0.4) < 0.01 && covered.otherReasons == 0)
+        #expect(abs(Double(covered.counts[0]) / Double(covered.counts[0] + covered.counts[1]) - 0.5) < 0.01)
+        let spaced = try await Self.population(
+            try Self.definition(
+                #"{"key":"ns","variations":[0,1],"namespace":["shared",0.25,0.75],"hashVersion":\#(hashVersion)}"#
+            ),
+            users, reason: .notInNamespace
+        )
+        #expect(abs(spaced.share - 0.5) < 0.01 && spaced.otherReasons == 0)
+        let both = try await Self.population(
+            try Self.definition(
+                #"{"key":"both","variations":[0,1],"coverage":0.4,"namespace":["shared",0.25,0.75],"#
+                    + #""hashVersion":\#(hashVersion)}"#
+            ),
+            users, reason: .notInNamespace
+        )
+        #expect(abs(both.share - 0.2) < 0.01)
     }
 
     /// Two experiments on disjoint slices of one namespace never share a user, and between them take the
     /// slices' share.
-    @Test func disjointNamespaceSlicesShareNoUser() throws {
+    @Test func disjointNamespaceSlicesShareNoUser() async throws {
         let first = try Self.definition(#"{"key":"first","variations":[0,1],"namespace":["checkout",0,0.3]}"#)
         let second = try Self.definition(
             #"{"key":"second","variations":[0,1],"namespace":["checkout",0.3,0.7],"hashVersion":2}"#
         )
-        var inFirst = 0
-        var inSecond = 0
         let users = Self.userIDs(50_000, seed: 56)
-        for user in users {
-            let a = first.assign(ExperimentAttributes(userId: user)).inExperiment
-            let b = second.assign(ExperimentAttributes(userId: user)).inExperiment
-            #expect(!(a && b))
-            if a { inFirst += 1 }
-            if b { inSecond += 1 }
+        let (inFirst, inSecond, inBoth) = try await OwnThread.run {
+            var inFirst = 0
+            var inSecond = 0
+            var inBoth = 0
+            for user in users {
+                let a = first.assign(ExperimentAttributes(userId: user)).inExperiment
+                let b = second.assign(ExperimentAttributes(userId: user)).inExperiment
+                if a { inFirst += 1 }
+                if b { inSecond += 1 }
+                if a && b { inBoth += 1 }
+            }
+            return (inFirst, inSecond, inBoth)
         }
+        #expect(inBoth == 0)
         #expect(abs(Double(inFirst) / Double(users.count) - 0.3) < 0.01)
         #expect(abs(Double(inSecond) / Double(users.count) - 0.4) < 0.01)
     }

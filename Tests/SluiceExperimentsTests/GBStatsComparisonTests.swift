@@ -58,7 +58,7 @@ import Testing
     }
 
     /// Runs gbstats on `fixtures`; one JSON entry per fixture.
-    static func gbstats(_ fixtures: [Fixture]) throws -> [JSONValue] {
+    static func gbstats(_ fixtures: [Fixture]) async throws -> [JSONValue] {
         let input = JSONValue.object([
             JSONMember(
                 "fixtures",
@@ -81,7 +81,8 @@ import Testing
         let inputPath = directory.appendingPathComponent("fixtures.json").path
         let outputPath = directory.appendingPathComponent("gbstats.json").path
         try input.jsonText.write(toFile: inputPath, atomically: true, encoding: .utf8)
-        let run = try ChildProcess.run(["/usr/bin/env", "python3", script, inputPath, outputPath])
+        let command = ["/usr/bin/env", "python3", script, inputPath, outputPath]
+        let run = try await OwnThread.run { try ChildProcess.run(command) }
         try #require(run.status == 0, "gbstats-results.py failed: \(run.output)")
         let output = try JSONValue(parsing: try String(contentsOfFile: outputPath, encoding: .utf8))
         return try #require(output.array)
@@ -93,16 +94,18 @@ import Testing
         return abs(a - b) <= 1e-6 * max(1, abs(b))
     }
 
-    @Test func resultsEqualGBStats() throws {
-        let check = try ChildProcess.run([
-            "/usr/bin/env", "python3", "-c",
-            "import gbstats, importlib.metadata as m, sys; sys.exit(m.version('gbstats') != '0.8.0')",
-        ])
+    @Test func resultsEqualGBStats() async throws {
+        let check = try await OwnThread.run {
+            try ChildProcess.run([
+                "/usr/bin/env", "python3", "-c",
+                "import gbstats, importlib.metadata as m, sys; sys.exit(m.version('gbstats') != '0.8.0')",
+            ])
+        }
         try #require(
             check.status == 0, "gbstats 0.8.0 is missing: python3 -m pip install gbstats==0.8.0 (scripts/test.sh)"
         )
         let fixtures = Self.fixtures()
-        let expected = try Self.gbstats(fixtures)
+        let expected = try await Self.gbstats(fixtures)
         try #require(expected.count == fixtures.count)
         var compared = 0
         for (index, (fixture, reference)) in zip(fixtures, expected).enumerated() {
