@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SluiceEnrichment", targets: ["SluiceEnrichment"]),
         .library(name: "SluiceSpool", targets: ["SluiceSpool"]),
         .library(name: "SluiceIngest", targets: ["SluiceIngest"]),
+        .library(name: "SluiceExperiments", targets: ["SluiceExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -81,6 +82,13 @@ let package = Package(
         // Enrichment at ingest: user agents, URLs and UTM parameters, referrers, IP address privacy.
         .target(
             name: "SluiceEnrichment",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // A/B experiments without I/O: definitions, GrowthBook-identical bucketing, gbstats-equal results statistics.
+        .target(
+            name: "SluiceExperiments",
             dependencies: ["SluiceCore"],
             swiftSettings: strictSwift
         ),
@@ -182,7 +190,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // Shared helpers for tests that need a real PostgreSQL.
+        // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
             dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
@@ -199,7 +207,10 @@ let package = Package(
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
-        .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
@@ -218,7 +229,16 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
+        // Runs GrowthBook's gbstats (Python, scripts/gbstats-results.py) to check the results statistics against it.
+        .testTarget(
+            name: "SluiceExperimentsTests",
+            dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceZstdTests", dependencies: ["SluiceZstd", "SluiceTestSupport"], swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluicePostgresTests",
             dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport"],

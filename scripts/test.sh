@@ -15,6 +15,13 @@ if ! python3 -c "import segment.analytics" 2>/dev/null; then
         || python3 -m pip install --quiet --break-system-packages segment-analytics-python
 fi
 
+# The experiment results tests compare with GrowthBook's own stats engine, in the version Sluice follows.
+if ! python3 -c "import gbstats, importlib.metadata as m, sys; sys.exit(m.version('gbstats') != '0.8.0')" 2>/dev/null; then
+    echo "sluice: installing gbstats 0.8.0 for the experiment results tests" >&2
+    python3 -m pip install --quiet gbstats==0.8.0 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages gbstats==0.8.0
+fi
+
 stop_leftover_clusters() {
     local pgdata
     for pgdata in "${TMPDIR:-/tmp}"/sluice-test-*; do

@@ -1,20 +1,8 @@
 import SluiceCore
+import SluiceTestSupport
 import Testing
 
 @testable import SluiceEnrichment
-
-/// SplitMix64: a tiny seeded generator, so every run feeds the same "random" inputs and a failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Feeds the enricher random bytes, token soup built from the delimiters the parsers look for, and 100 KB strings,
 /// and checks that it neither traps nor stores anything outside the columns' rules.
@@ -104,7 +92,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test(arguments: IPMode.allCases)
     func randomInputsNeverTrap(_ mode: IPMode) {
-        var generator = SplitMix64(state: 0x51_1CE0 &+ UInt64(mode.rawValue.utf8.count))
+        var generator = SplitMix64(seed: 0x51_1CE0 &+ UInt64(mode.rawValue.utf8.count))
         let enricher = Enricher(ipMode: mode, secret: Array(repeating: 7, count: 16))
         for _ in 0..<3_000 {
             var row = makeRow(receivedAt: Int64.random(in: -10_000_000...4_000_000_000, using: &generator))
@@ -116,7 +104,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func randomBytesThroughEveryParser() {
-        var generator = SplitMix64(state: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<5_000 {
             let text =
                 Bool.random(using: &generator)
