@@ -31,5 +31,9 @@ stop_leftover_clusters() {
 }
 trap stop_leftover_clusters EXIT
 
+# Tests wait on events, never on time: the check first checks itself, then Tests/.
+scripts/check-tests.sh --self-test
+scripts/check-tests.sh
+
 swift build --build-tests
 swift test --skip-build "$@"
