@@ -44,6 +44,19 @@ import Testing
         )
     }
 
+    /// An empty spool directory, removed with the value (so a test uses `path` until its last check).
+    final class TemporarySpool {
+        let path = FileManager.default.temporaryDirectory.path + "/sluice-committer-\(UUID().uuidString)"
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+
+        deinit {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
     /// Reads the committer's shared state from a thread of its own until stopped, as `/readyz`, the spool
     /// budget check and the harness do while it runs.
     final class Observer: Sendable {
@@ -105,10 +118,8 @@ import Testing
     }
 
     @Test func durableProducersAreEachAnsweredOnceAndEveryDistinctEventIsSpooledOnce() async throws {
-        let directory = FileManager.default.temporaryDirectory.path + "/sluice-committer-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let committer = try Self.committer(directory: directory, ack: .durable, ringCapacity: 16)
+        let spool = try TemporarySpool()
+        let committer = try Self.committer(directory: spool.path, ack: .durable, ringCapacity: 16)
         committer.start()
         let observer = Observer(committer)
 
@@ -143,24 +154,25 @@ import Testing
         #expect(answered.reduce(0) { $0 + $1.stored } == producers * rounds * 2 + rounds * 2)
         #expect(answered.reduce(0) { $0 + $1.duplicates } == rounds * 2 * (producers - 1))
 
-        let spooled = try Self.spooledKeys(directory)
+        let spooled = try Self.spooledKeys(spool.path)
         var expected = Set<UInt64>()
         for round in 0..<rounds {
             for event in 0..<2 {
                 expected.insert(Self.sharedKey(round: round, event: event))
-                for producer in 0..<producers { expected.insert(Self.ownKey(producer: producer, round: round, event: event)) }
+                for producer in 0..<producers {
+                    expected.insert(Self.ownKey(producer: producer, round: round, event: event))
+                }
             }
         }
         #expect(spooled.count == expected.count)
         #expect(Set(spooled) == expected)
-        #expect(committer.committedEnd == SpoolPosition(segment: 0, offset: try SpoolSegment.totalBytes(in: directory)))
+        let spoolBytes = try SpoolSegment.totalBytes(in: spool.path)
+        #expect(committer.committedEnd == SpoolPosition(segment: 0, offset: spoolBytes))
     }
 
     @Test func memoryAckProducerThreadsLoseNothingAcrossAStop() throws {
-        let directory = FileManager.default.temporaryDirectory.path + "/sluice-committer-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let committer = try Self.committer(directory: directory, ack: .memory, ringCapacity: 8)
+        let spool = try TemporarySpool()
+        let committer = try Self.committer(directory: spool.path, ack: .memory, ringCapacity: 8)
         committer.start()
         let observer = Observer(committer)
 
@@ -185,7 +197,7 @@ import Testing
         try observer.stop()
 
         // Everything submitted before the stop is in the spool, once, in each producer's order.
-        let spooled = try Self.spooledKeys(directory)
+        let spooled = try Self.spooledKeys(spool.path)
         #expect(spooled.count == producers * perProducer)
         var next = [UInt64](repeating: 0, count: producers)
         var outOfOrder = 0
