@@ -160,7 +160,7 @@ struct SplitMix64: RandomNumberGenerator {
 
             // A country is two ASCII letters, upper-cased, after trimming spaces and tabs; XX and ZZ mean none.
             let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
-            let isCode = trimmed.utf8.count == 2 && trimmed.utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
+            let isCode = trimmed.utf8.count == 2 && trimmed.utf8.allSatisfy { (0x61...0x7A).contains($0 | 0x20) }
             let code = isCode && !["XX", "ZZ"].contains(trimmed.uppercased()) ? trimmed.uppercased() : nil
             #expect(CountryCode.normalized(text) == code, "\(Array(text.utf8))")
 

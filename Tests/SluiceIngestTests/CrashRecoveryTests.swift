@@ -54,7 +54,9 @@ import Testing
         /// Waits until at least `count` events were acknowledged.
         func waitForAcknowledged(_ count: Int) async throws {
             do {
-                try await HangGuard.wait(for: "\(count) acknowledged events") { acknowledged.withLock { $0.count } >= count }
+                try await HangGuard.wait(for: "\(count) acknowledged events") {
+                    acknowledged.withLock { $0.count } >= count
+                }
             } catch let hung as Hung {
                 throw Hung("\(hung.event) (\(refused.withLock { $0 }) requests refused meanwhile)")
             }

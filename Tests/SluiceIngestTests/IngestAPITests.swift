@@ -204,7 +204,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
         let database = try PostgresConnection(setup.databaseURL)
         func post(_ url: String, _ ids: [String]) async throws -> HTTPAnswer {
-            try await HTTP.post("\(url)/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey)
+            try await HTTP.post(
+                "\(url)/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey
+            )
         }
         func duplicates(_ url: String) async throws -> Double? {
             PrometheusText.value(of: "sluice_duplicates_total", in: try await HTTP.get("\(url)/metrics").body)

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import SluiceCore
-import SluiceLoader
 import SluiceHangGuard
+import SluiceLoader
 import SluicePostgres
 import SluiceSpool
 import SluiceTestSupport
@@ -54,7 +54,10 @@ final class LoaderFixture {
         maxBatchRows: Int = 50_000, connectionString: String? = nil,
         retryDelays: ClosedRange<Duration> = .milliseconds(20) ... .milliseconds(300), log: LogRecorder? = nil
     ) -> SpoolLoader {
-        let logger = log.map { log in Logger(label: "test.loader") { _ in log.handler() } } ?? Logger(label: "test.loader")
+        var logger = Logger(label: "test.loader")
+        if let log {
+            logger = Logger(label: "test.loader") { _ in log.handler() }
+        }
         return SpoolLoader(
             configuration: configuration(
                 maxBatchRows: maxBatchRows, connectionString: connectionString, retryDelays: retryDelays

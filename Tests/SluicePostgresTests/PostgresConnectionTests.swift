@@ -64,7 +64,8 @@ import Testing
         let pid = try #require(try connection.query("SELECT pg_backend_pid()").string(0, 0))
         #expect(try admin.query("SELECT pg_terminate_backend($1::int)", [pid]).string(0, 0) == "t")
         var attempts = 0
-        let answer = try connection.withReconnect(retry: RetryPolicy(initialDelay: 0.05, deadline: HangGuard.limitInSeconds)) {
+        let retry = RetryPolicy(initialDelay: 0.05, deadline: HangGuard.limitInSeconds)
+        let answer = try connection.withReconnect(retry: retry) {
             attempts += 1
             return try $0.query("SELECT 7, pg_backend_pid()").rows.first
         }
