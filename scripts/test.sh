@@ -37,3 +37,8 @@ scripts/check-tests.sh
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The ring and the committer under Thread Sanitizer, in CI or when asked (SLUICE_TSAN=1).
+if [[ ${CI:-} == true || ${SLUICE_TSAN:-} == 1 ]]; then
+    scripts/tsan.sh
+fi
