@@ -190,6 +190,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // How tests wait for an event: a generous hang guard instead of time limits (scripts/check-tests.sh).
+        .target(
+            name: "SluiceHangGuard",
+            path: "Tests/SluiceHangGuard",
+            swiftSettings: strictSwift
+        ),
+
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
@@ -204,7 +211,9 @@ let package = Package(
             dependencies: ["SluiceWorkload", "SluiceEnrichment", "SluiceSegment"],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceRingTests", dependencies: ["SluiceRing", "SluiceHangGuard"], swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(
@@ -213,14 +222,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceLoaderTests",
-            dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport", "SluiceHangGuard",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
+                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -241,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluicePostgresTests",
-            dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport", "SluiceHangGuard"],
             swiftSettings: strictSwift
         ),
         // Runs the built `sluice` binary (`swift build --build-tests` builds it) against a real PostgreSQL.
@@ -259,7 +270,7 @@ let package = Package(
             name: "SluiceSchedulerTests",
             dependencies: [
                 "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore", "SluicePostgres", "SluiceStore",
-                "SluiceTestSupport", "EmbeddedPostgres",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceHangGuard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
