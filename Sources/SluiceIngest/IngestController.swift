@@ -127,20 +127,9 @@ package struct IngestController: Sendable {
         let headerCountry = configuration.countryHeader.flatMap { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
-        var encoder = CopyEncoder(capacity: 512 * batch.events.count + 4096)
-        var tupleEnds: [Int] = []
-        var keys: [UInt64] = []
-        tupleEnds.reserveCapacity(batch.events.count)
-        keys.reserveCapacity(batch.events.count)
-        for event in batch.events {
-            var row = event.row
-            row.projectID = projectID
-            enricher.enrich(&row, hints: event.hints, clientAddress: clientAddress, headerCountry: headerCountry)
-            encoder.append(row)
-            tupleEnds.append(encoder.count)
-            keys.append(DedupeWindow.key(projectID: projectID, messageID: row.messageID))
-        }
-        return SpoolSubmission(tuples: encoder.bytes, tupleEnds: tupleEnds, keys: keys)
+        return SpoolSubmission.encoding(
+            batch, projectID: projectID, enricher: enricher, clientAddress: clientAddress, headerCountry: headerCountry
+        )
     }
 
     /// Puts the submission in the ring, waiting a bounded time for room (and for spool disk budget), then,
@@ -196,7 +185,7 @@ package struct IngestController: Sendable {
     }
 
     /// The user name of an HTTP Basic `Authorization` header (the write key), or nil if there is none.
-    static func basicAuthUser(_ header: String?) -> String? {
+    package static func basicAuthUser(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
