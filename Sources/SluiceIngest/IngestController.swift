@@ -21,6 +21,8 @@ package struct IngestController: Sendable {
     let decoder: SegmentDecoder
     let enricher: Enricher
     let bodyDecoder: RequestBodyDecoder
+    /// `--max-inflight-requests`: taken before a body is read, returned once its events are in the ring.
+    let permits: RequestPermits
     let logger: Logger
 
     private let eventsReceived = Counter(label: "sluice_events_received_total")
@@ -40,6 +42,7 @@ package struct IngestController: Sendable {
         self.bodyDecoder = RequestBodyDecoder(
             maxBytes: configuration.maxRequestBytes, maxRatio: configuration.maxInflationRatio
         )
+        self.permits = RequestPermits(limit: configuration.maxInflightRequests)
         self.logger = logger
     }
 
@@ -82,6 +85,11 @@ package struct IngestController: Sendable {
             guard projectID != nil else { throw IngestError(.unauthorized, "unknown write key") }
         }
 
+        // Bounds the bodies in memory at once, whatever the number of connections.
+        guard await permits.acquire(until: ContinuousClock.now + configuration.backpressureWait) else {
+            throw IngestError(.overloaded, "the server has --max-inflight-requests requests in progress; retry later")
+        }
+        defer { permits.release() }
         let raw = try await collectBody(request)
         bytesIn.increment(by: raw.readableBytes)
         let body = try bodyDecoder.decode(raw, contentEncoding: request.headers[.contentEncoding])
