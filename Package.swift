@@ -166,6 +166,29 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Fuzzing: the invariants of the request path and the spool reader, and one libFuzzer target for each
+        // (scripts/fuzz.sh builds them with -sanitize=fuzzer; a normal build makes them replay files).
+        .target(
+            name: "SluiceFuzzing",
+            dependencies: [
+                "SluiceIngest", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-request",
+            dependencies: ["SluiceFuzzing"],
+            path: "Fuzz/Request",
+            swiftSettings: strictSwift + [.enableExperimentalFeature("Extern")]
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-spool",
+            dependencies: ["SluiceFuzzing"],
+            path: "Fuzz/Spool",
+            swiftSettings: strictSwift + [.enableExperimentalFeature("Extern")]
+        ),
+
         // Shared helpers for tests that need a real PostgreSQL.
         .target(
             name: "SluiceTestSupport",
@@ -202,6 +225,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "SluiceFuzzingTests", dependencies: ["SluiceFuzzing"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluicePostgresTests",
