@@ -23,6 +23,8 @@ package struct IngestController: Sendable {
     let bodyDecoder: RequestBodyDecoder
     /// `--max-inflight-requests`: taken before a body is read, returned once its events are in the ring.
     let permits: RequestPermits
+    /// Ends the waits for acknowledgements still open when a shutdown's deadline passes.
+    let shutdown: ShutdownDeadline
     let logger: Logger
 
     private let eventsReceived = Counter(label: "sluice_events_received_total")
@@ -32,7 +34,7 @@ package struct IngestController: Sendable {
 
     package init(
         configuration: IngestConfiguration, committer: SpoolCommitter, projects: ProjectDirectory,
-        enricher: Enricher, logger: Logger
+        enricher: Enricher, shutdown: ShutdownDeadline? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.committer = committer
@@ -43,6 +45,8 @@ package struct IngestController: Sendable {
             maxBytes: configuration.maxRequestBytes, maxRatio: configuration.maxInflationRatio
         )
         self.permits = RequestPermits(limit: configuration.maxInflightRequests)
+        // Without one from the server, a deadline of its own that only a shutdown of this controller begins.
+        self.shutdown = shutdown ?? ShutdownDeadline(allowance: configuration.shutdownDeadline)
         self.logger = logger
     }
 
@@ -159,13 +163,12 @@ package struct IngestController: Sendable {
         while true {
             let outcome: Result<SpoolReceipt, IngestError>
             if configuration.ack == .durable {
-                // The continuation travels with the submission and the committer resumes it after the fsync;
-                // if the ring is full it is resumed here at once, and the loop waits and tries again.
-                outcome = await withCheckedContinuation { (continuation: SpoolSubmission.Acknowledgement) in
-                    var waiting = submission
-                    waiting.acknowledgement = continuation
-                    if !committer.submit(waiting) { continuation.resume(returning: .failure(ringFull)) }
-                }
+                // The acknowledgement travels with the submission and the committer answers it after the fsync
+                // (or the shutdown deadline does); if the ring is full the loop waits and tries again.
+                let acknowledgement = SpoolAcknowledgement()
+                var waiting = submission
+                waiting.acknowledgement = acknowledgement
+                outcome = committer.submit(waiting) ? await acknowledgement.result(until: shutdown) : .failure(ringFull)
             } else {
                 outcome = committer.submit(submission) ? .success(SpoolReceipt(stored: 0, duplicates: 0)) : .failure(ringFull)
             }

@@ -105,11 +105,12 @@ package final class IngestServer: Sendable {
         jobs: [any Service] = [], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
+        let shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
         IngestController(
-            configuration: configuration, committer: committer, projects: projects, enricher: enricher, logger: logger
+            configuration: configuration, committer: committer, projects: projects, enricher: enricher,
+            shutdown: shutdown, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
-        let shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
         let pipeline = IngestPipeline(
             committer: committer, loader: loader, shutdown: shutdown, grace: configuration.shutdownGrace, logger: logger
         )
