@@ -174,19 +174,13 @@ let package = Package(
                 "SluiceIngest", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            swiftSettings: strictSwift
-        ),
-        .executableTarget(
-            name: "sluice-fuzz-request",
-            dependencies: ["SluiceFuzzing"],
-            path: "Fuzz/Request",
             swiftSettings: strictSwift + [.enableExperimentalFeature("Extern")]
         ),
         .executableTarget(
-            name: "sluice-fuzz-spool",
-            dependencies: ["SluiceFuzzing"],
-            path: "Fuzz/Spool",
-            swiftSettings: strictSwift + [.enableExperimentalFeature("Extern")]
+            name: "sluice-fuzz-request", dependencies: ["SluiceFuzzing"], path: "Fuzz/Request", swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-spool", dependencies: ["SluiceFuzzing"], path: "Fuzz/Spool", swiftSettings: strictSwift
         ),
 
         // Shared helpers for tests that need a real PostgreSQL.

@@ -1,41 +1,17 @@
 // The request-path fuzz target: libFuzzer's bytes as an ingest request (see RequestInput) through
 // RequestPathCheck. Built for fuzzing by scripts/fuzz.sh; a normal build replays files instead.
-import Foundation
 import SluiceFuzzing
-
-#if SLUICE_FUZZ
-/// libFuzzer's own driver (`LLVMFuzzerRunDriver`), linked in by `-sanitize=fuzzer`.
-@_extern(c, "LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-#endif
 
 @main
 enum RequestFuzzer {
-    static func check(_ bytes: [UInt8]) throws(FuzzFinding) {
-        try RequestPathCheck.run(RequestInput(bytes))
-    }
-
     static func main() {
-        #if SLUICE_FUZZ
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, testOneInput))
-        #else
-        exit(FuzzReplay.run(arguments: Array(CommandLine.arguments.dropFirst()), check: check))
-        #endif
+        FuzzDriver.main { bytes in
+            do throws(FuzzFinding) {
+                try RequestPathCheck.run(RequestInput(bytes))
+                return nil
+            } catch {
+                return error
+            }
+        }
     }
 }
-
-#if SLUICE_FUZZ
-/// libFuzzer's callback: a finding is a crash, which is how libFuzzer learns of it and saves the input.
-func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    let outcome = Result { () throws(FuzzFinding) in try RequestFuzzer.check(bytes) }
-    if case .failure(let finding) = outcome { fatalError("\(finding)") }
-    return 0
-}
-#endif
