@@ -22,12 +22,12 @@ import Testing
         try await harness.withServer({ $0.idleTimeout = .seconds(1) }) { server in
             let connection = try RawConnection(port: server.port)
             connection.send(Self.healthz)
-            #expect(try connection.readResponse().hasPrefix("HTTP/1.1 200"))
+            #expect(try await connection.readResponse().hasPrefix("HTTP/1.1 200"))
             // Keep-alive: the server keeps it open until it has been idle for the timeout.
-            try connection.waitForClose()
+            try await connection.waitForClose()
 
             let silent = try RawConnection(port: server.port)
-            try silent.waitForClose()
+            try await silent.waitForClose()
         }
     }
 
@@ -51,7 +51,7 @@ import Testing
                     cut = true
                     break
                 }
-                if connection.receive(within: .milliseconds(100)) == .closed {
+                if await connection.receive(within: .milliseconds(100)) == .closed {
                     cut = true
                     break
                 }
@@ -81,7 +81,7 @@ import Testing
                     cut = true
                     break
                 }
-                let arrival = connection.receive(within: .milliseconds(100))
+                let arrival = await connection.receive(within: .milliseconds(100))
                 if arrival == .closed {
                     cut = true
                     break
@@ -100,11 +100,11 @@ import Testing
         }) { server in
             let connection = try RawConnection(port: server.port)
             connection.send(Self.healthz)
-            #expect(try connection.readResponse().hasPrefix("HTTP/1.1 200"))
+            #expect(try await connection.readResponse().hasPrefix("HTTP/1.1 200"))
             // Idle between requests for longer than the read timeout: that is the idle timeout's business.
             try await Task.sleep(for: .seconds(3))
             #expect(connection.send(Self.healthz))
-            #expect(try connection.readResponse().hasPrefix("HTTP/1.1 200"))
+            #expect(try await connection.readResponse().hasPrefix("HTTP/1.1 200"))
         }
     }
 
@@ -115,14 +115,14 @@ import Testing
             var held = [try RawConnection(port: server.port), try RawConnection(port: server.port)]
             for connection in held {
                 connection.send(Self.healthz)
-                #expect(try connection.readResponse().hasPrefix("HTTP/1.1 200"))
+                #expect(try await connection.readResponse().hasPrefix("HTTP/1.1 200"))
             }
             // The third connects (the kernel's backlog takes it) but is not served while two are open.
             let third = try RawConnection(port: server.port)
             third.send(Self.healthz)
-            #expect(third.receive(within: .seconds(2)) == .nothing, "a third connection was served past the bound")
+            #expect(await third.receive(within: .seconds(2)) == .nothing, "a third connection was served past the bound")
             held.removeFirst()  // Closes it.
-            #expect(try third.readResponse().hasPrefix("HTTP/1.1 200"))
+            #expect(try await third.readResponse().hasPrefix("HTTP/1.1 200"))
             _ = held
         }
     }
@@ -159,7 +159,7 @@ import Testing
             #expect((answer.json?["error"] as? [String: Any])?["code"] as? String == "overloaded")
             // The holder finishes and is answered: its permit was never lost.
             holder.send(String(body.dropFirst(5)))
-            #expect(try holder.readResponse().hasPrefix("HTTP/1.1 200"))
+            #expect(try await holder.readResponse().hasPrefix("HTTP/1.1 200"))
         }
     }
 }

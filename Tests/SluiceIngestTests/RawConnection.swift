@@ -7,8 +7,10 @@ import Glibc
 /// A plain TCP client socket to the server under test, for the clients URLSession will not play: one that
 /// stalls mid-request, trickles bytes, or holds a connection idle.
 ///
-/// Blocking POSIX calls with `poll` for bounded waits; every wait takes a hang guard, and a guard that runs out
-/// throws an error saying the server hung.
+/// Waits never block a thread: `poll` with a zero timeout between short `Task.sleep`s, because the servers under
+/// test run their handlers on the same small cooperative thread pool, and a test blocking one of its threads
+/// would stall every server in the process. Every wait takes a hang guard, and a guard that runs out throws an
+/// error saying the server hung.
 final class RawConnection: @unchecked Sendable {
     // One owner at a time (each test drives its connections from one task); the descriptor never changes.
     private let descriptor: Int32
@@ -56,21 +58,24 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Waits up to `timeout` for bytes or the end of the stream.
-    func receive(within timeout: Duration) -> Arrival {
+    func receive(within timeout: Duration) async -> Arrival {
+        let deadline = ContinuousClock.now + timeout
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard poll(&poller, 1, milliseconds) > 0 else { return .nothing }
+        while poll(&poller, 1, 0) <= 0 {
+            guard ContinuousClock.now < deadline else { return .nothing }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
         return count > 0 ? .bytes(Array(buffer[..<count])) : .closed
     }
 
     /// Reads until a whole HTTP response with a `Content-Length` body has arrived; returns its text.
-    func readResponse(guard timeout: Duration = .seconds(120)) throws -> String {
+    func readResponse(guard timeout: Duration = .seconds(120)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var received: [UInt8] = []
         while ContinuousClock.now < deadline {
-            switch receive(within: .seconds(1)) {
+            switch await receive(within: .seconds(1)) {
             case .bytes(let bytes):
                 received += bytes
                 let text = String(decoding: received, as: UTF8.self)
@@ -90,10 +95,10 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Waits until the server closes the connection, discarding whatever it sends first.
-    func waitForClose(guard timeout: Duration = .seconds(180)) throws {
+    func waitForClose(guard timeout: Duration = .seconds(180)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if receive(within: .seconds(1)) == .closed { return }
+            if await receive(within: .seconds(1)) == .closed { return }
         }
         throw HarnessError("the server did not close the connection within \(timeout): it hung")
     }
