@@ -16,6 +16,17 @@ import Testing
         return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
+    /// Sends `pieces` one every 100 ms (so a new one always arrives long before any idle timer would fire) until
+    /// the server closes the connection; true if it did within the 3-minute guard.
+    static func trickle(_ pieces: [String], to connection: RawConnection) async -> Bool {
+        let guardEnd = ContinuousClock.now + .seconds(180)
+        for piece in pieces where ContinuousClock.now < guardEnd {
+            guard connection.send(piece) else { return true }
+            if await connection.receive(within: .milliseconds(100)) == .closed { return true }
+        }
+        return false
+    }
+
     @Test func anIdleKeepAliveConnectionIsClosed() async throws {
         let harness = try IngestHarness(label: "idle")
         defer { harness.removeSpool() }
@@ -43,19 +54,7 @@ import Testing
             let before = try await Self.metric(series, port: server.port)
             let connection = try RawConnection(port: server.port)
             let head = "POST /v1/batch HTTP/1.1\r\nHost: sluice\r\nX-Padding: " + String(repeating: "a", count: 100_000)
-            var cut = false
-            let guardEnd = ContinuousClock.now + .seconds(180)
-            for byte in head where ContinuousClock.now < guardEnd {
-                // A byte every 100 ms: a new byte always arrives long before any idle timer would fire.
-                guard connection.send(String(byte)) else {
-                    cut = true
-                    break
-                }
-                if await connection.receive(within: .milliseconds(100)) == .closed {
-                    cut = true
-                    break
-                }
-            }
+            let cut = await Self.trickle(head.map(String.init), to: connection)
             #expect(cut, "the server hung: a trickled head was never cut off")
             #expect(try await Self.metric(series, port: server.port) > before)
         }
@@ -74,19 +73,7 @@ import Testing
                 "POST /v1/batch HTTP/1.1\r\nHost: sluice\r\nAuthorization: Basic \(token)\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"batch\":["
             )
-            var cut = false
-            let guardEnd = ContinuousClock.now + .seconds(180)
-            while ContinuousClock.now < guardEnd {
-                guard connection.send(" ") else {
-                    cut = true
-                    break
-                }
-                let arrival = await connection.receive(within: .milliseconds(100))
-                if arrival == .closed {
-                    cut = true
-                    break
-                }
-            }
+            let cut = await Self.trickle(Array(repeating: " ", count: 100_000), to: connection)
             #expect(cut, "the server hung: a trickled body was never cut off")
         }
     }
