@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func anIdleKeepAliveConnectionIsClosed() async throws {
-        let harness = try IngestHarness(label: "idle")
+        let harness = try await offThePool { try IngestHarness(label: "idle") }
         defer { harness.removeSpool() }
         try await harness.withServer({ $0.idleTimeout = .seconds(1) }) { server in
             let connection = try RawConnection(port: server.port)
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func aSlowlorisTricklingItsHeadIsCut() async throws {
-        let harness = try IngestHarness(label: "slowhead")
+        let harness = try await offThePool { try IngestHarness(label: "slowhead") }
         defer { harness.removeSpool() }
         // The idle timeout far away, so only the read timeout can be what closes the connection.
         try await harness.withServer({
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func aBodyTrickledAByteAtATimeIsCut() async throws {
-        let harness = try IngestHarness(label: "slowbody")
+        let harness = try await offThePool { try IngestHarness(label: "slowbody") }
         defer { harness.removeSpool() }
         try await harness.withServer({
             $0.readTimeout = .seconds(2)
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func theReadTimeoutCountsFromEachRequestNotFromTheConnection() async throws {
-        let harness = try IngestHarness(label: "keepalive")
+        let harness = try await offThePool { try IngestHarness(label: "keepalive") }
         defer { harness.removeSpool() }
         try await harness.withServer({
             $0.readTimeout = .seconds(1)
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func connectionsOverTheBoundWaitUntilOneCloses() async throws {
-        let harness = try IngestHarness(label: "maxconn")
+        let harness = try await offThePool { try IngestHarness(label: "maxconn") }
         defer { harness.removeSpool() }
         try await harness.withServer({ $0.maxConnections = 2 }) { server in
             var held = [try RawConnection(port: server.port), try RawConnection(port: server.port)]
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func requestsOverTheInflightBoundAre503WithRetryAfter() async throws {
-        let harness = try IngestHarness(label: "inflight")
+        let harness = try await offThePool { try IngestHarness(label: "inflight") }
         defer { harness.removeSpool() }
         try await harness.withServer({
             $0.maxInflightRequests = 1

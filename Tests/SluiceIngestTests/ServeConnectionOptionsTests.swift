@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func sigtermWithAClientStuckMidRequestStillExitsZero() async throws {
-        let setup = try CrashRecoveryTests.setup("stuckclient")
+        let setup = try await offThePool { try CrashRecoveryTests.setup("stuckclient") }
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
         // A read timeout far beyond the deadline: only the shutdown deadline can free the stuck connection.
         let (server, port) = try await Self.serve(
@@ -76,7 +76,7 @@ import Testing
 
     /// The connection settings line of a server started with `arguments` and `environment`.
     static func connectionSettings(_ arguments: [String], environment: [String: String]) async throws -> String {
-        let setup = try CrashRecoveryTests.setup("options")
+        let setup = try await offThePool { try CrashRecoveryTests.setup("options") }
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
         let (process, _) = try await serve(setup, ["--log-level", "info"] + arguments, environment: environment)
         let settings = try await line(containing: "HTTP connections:", in: process)
