@@ -63,6 +63,7 @@ package final class IngestServer: Sendable {
             connectionString: configuration.connectionString, spoolDirectory: directory, nodeID: configuration.nodeID
         )
         loaderConfiguration.maxBatchRows = configuration.loadBatchRows
+        loaderConfiguration.partitionWindow = configuration.partitionWindow
         let loader = SpoolLoader(configuration: loaderConfiguration, logger: logger)
         let checkpoint = try loader.committedPosition()
 

@@ -81,9 +81,7 @@ package final class SpoolLoader: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "node_id"] = "\(configuration.nodeID)"
         self.logger = logger
-        self.partitions = DailyPartitions(
-            backfillDays: configuration.backfillDays, futureDays: configuration.futureDays
-        )
+        self.partitions = DailyPartitions(window: configuration.partitionWindow)
     }
 
     // MARK: - Observing, from any thread

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SluiceCore
 import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
@@ -77,6 +78,13 @@ struct ServeSettings {
         let deadline = try value(command.shutdownDeadlineSeconds, "SLUICE_SHUTDOWN_DEADLINE", 30)
         guard deadline >= 0 else { throw ValidationError("--shutdown-deadline must not be negative") }
         configuration.shutdownDeadline = .seconds(deadline)
+
+        // The partition window: one reading, shared by the decoder, the loader, the rebuild and the jobs.
+        do {
+            configuration.partitionWindow = try PartitionWindow.fromEnvironment(environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
         self.configuration = configuration
 
         runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))
@@ -118,7 +126,8 @@ struct ServeSettings {
         if runJobs {
             jobs.append(
                 PartitionSchedule(
-                    connectionString: configuration.connectionString, maintainer: try PartitionMaintainer.fromEnvironment(),
+                    connectionString: configuration.connectionString,
+                    maintainer: PartitionMaintainer(window: configuration.partitionWindow),
                     logger: logger
                 )
             )
