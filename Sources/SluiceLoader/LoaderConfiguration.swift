@@ -26,6 +26,9 @@ package struct LoaderConfiguration: Sendable {
     /// The days whose partitions the loader creates on demand when a batch needs one the partitions job has
     /// not made yet (the same window as the job's); rows of other days go to the default partition.
     package var partitionWindow: PartitionWindow
+    /// The loader session's `statement_timeout`: a `COPY` or checkpoint update running longer (stuck behind a
+    /// lock, or on a server that stopped answering) is cancelled, rolled back and retried.
+    package var statementTimeout: Duration
 
     package init(
         connectionString: String,
@@ -37,7 +40,8 @@ package struct LoaderConfiguration: Sendable {
         retryDelays: ClosedRange<Duration> = .milliseconds(50) ... .seconds(5),
         idleDelay: Duration = .milliseconds(100),
         healthCheckInterval: Duration = .seconds(1),
-        partitionWindow: PartitionWindow = .standard
+        partitionWindow: PartitionWindow = .standard,
+        statementTimeout: Duration = .seconds(120)
     ) {
         self.connectionString = connectionString
         self.spoolDirectory = spoolDirectory
@@ -49,5 +53,6 @@ package struct LoaderConfiguration: Sendable {
         self.idleDelay = idleDelay
         self.healthCheckInterval = healthCheckInterval
         self.partitionWindow = partitionWindow
+        self.statementTimeout = statementTimeout
     }
 }

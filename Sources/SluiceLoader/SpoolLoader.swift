@@ -283,13 +283,24 @@ package final class SpoolLoader: @unchecked Sendable {
     ///
     /// The session is named in `pg_stat_activity` and runs with `synchronous_commit = on`: the spool deletes
     /// a segment once the checkpoint past it committed, so that commit must be durable.
+    ///
+    /// A half-open connection must not stall the loader for hours, so both ends watch it: the client side
+    /// through libpq's keepalive and `tcp_user_timeout` parameters (``PostgresConnection/defaultParameters``),
+    /// the server side through the same settings for this session, so that a backend whose loader vanished
+    /// ends and releases its locks; and a statement that runs longer than
+    /// ``LoaderConfiguration/statementTimeout`` (a `COPY` stuck behind a lock) is cancelled and retried.
     func openConnection() throws -> PostgresConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
         let fresh = try PostgresConnection(configuration.connectionString)
         try fresh.query(
-            "SELECT set_config('application_name', $1, false), set_config('synchronous_commit', 'on', false)",
-            ["sluice loader \(configuration.nodeID)"]
+            """
+            SELECT set_config('application_name', $1, false), set_config('synchronous_commit', 'on', false),
+                   set_config('statement_timeout', $2, false), set_config('tcp_user_timeout', '30000', false),
+                   set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false),
+                   set_config('tcp_keepalives_count', '3', false)
+            """,
+            ["sluice loader \(configuration.nodeID)", "\(configuration.statementTimeout.timeoutMilliseconds)ms"]
         )
         connection = fresh
         lastContact = ContinuousClock.now

@@ -99,7 +99,8 @@ extension PostgresError {
         guard code == .connection else { return isTransient }
         let permanent = [
             "password authentication failed", "does not exist", "invalid connection option", "invalid URI",
-            "missing \"=\"", "no pg_hba.conf entry", "invalid port number", "could not translate host name",
+            "missing \"=\"", "no pg_hba.conf entry", "invalid port number", "invalid integer value",
+            "could not translate host name",
         ]
         return !permanent.contains { message.contains($0) }
     }
