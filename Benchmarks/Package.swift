@@ -41,6 +41,7 @@ let package = Package(
             name: "Dedupe",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SluiceCore", package: "sluice"),
                 .product(name: "SluiceIngest", package: "sluice"),
             ],
             path: "Dedupe",

@@ -68,12 +68,17 @@ package final class IngestServer: Sendable {
         let checkpoint = try loader.committedPosition()
 
         var dedupe = DedupeWindow(window: configuration.dedupeWindow, capacity: configuration.dedupeCapacity)
-        let connection = try PostgresConnection.connect(configuration.connectionString, retry: .never)
-        let fromDatabase = try DedupeRebuild.fromDatabase(connection, into: &dedupe)
         let fromSpool = try DedupeRebuild.fromSpool(directory: directory, after: checkpoint, into: &dedupe)
+        let connection = try PostgresConnection.connect(configuration.connectionString, retry: .never)
+        let (fromDatabase, present) = try DedupeRebuild.mergeDatabaseHalf(
+            connection, into: &dedupe, partitionWindow: configuration.partitionWindow
+        )
         logger.info(
             "dedupe window rebuilt",
-            metadata: ["fromDatabase": "\(fromDatabase)", "fromSpool": "\(fromSpool)", "checkpoint": "\(checkpoint)"]
+            metadata: [
+                "fromDatabase": "\(fromDatabase)", "fromSpool": "\(fromSpool)", "inBoth": "\(present.count)",
+                "checkpoint": "\(checkpoint)", "spanSeconds": "\(dedupe.spanSeconds)",
+            ]
         )
 
         let projects = ProjectDirectory(connectionString: configuration.connectionString, logger: logger)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Metrics
+import SluiceCore
 import SluiceRing
 import SluiceSpool
 import Synchronization
@@ -60,6 +61,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     private let spoolBytesGauge = Gauge(label: "sluice_spool_bytes")
     private let dedupeEntries = Gauge(label: "sluice_dedupe_entries")
     private let dedupeEvictedEarly = Counter(label: "sluice_dedupe_evicted_early_total")
+    private let dedupeSpan = Gauge(label: "sluice_dedupe_window_span_seconds")
 
     /// - Parameters:
     ///   - writer: the spool, repaired and opened; from now on used only by the committer thread.
@@ -165,10 +167,12 @@ package final class SpoolCommitter: @unchecked Sendable {
         }
         var receipt = SpoolReceipt(stored: 0, duplicates: 0)
         var start = 0
+        // One clock read per request: the window counts whole seconds.
+        let now = Timestamp.now()
         submission.tuples.withUnsafeBufferPointer { tuples in
             for (end, key) in zip(submission.tupleEnds, submission.keys) {
                 defer { start = end }
-                guard dedupe.insert(key) else {
+                guard dedupe.insert(key, at: now) else {
                     receipt.duplicates += 1
                     continue
                 }
@@ -264,6 +268,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     private func refreshGauges() {
         ringOccupancy.record(ring.approximateCount)
         dedupeEntries.record(dedupe.count)
+        dedupeSpan.record(dedupe.spanSeconds)
         if dedupe.evictedEarly > evictionsReported {
             dedupeEvictedEarly.increment(by: dedupe.evictedEarly - evictionsReported)
             evictionsReported = dedupe.evictedEarly
