@@ -85,9 +85,11 @@ package enum DedupeRebuild {
         return (rows, present)
     }
 
-    /// Adds the events in the spool from `position` on, each at its own receive time. Returns how many.
+    /// Adds the events in the spool from `position` on, each at its own receive time.
+    ///
+    /// - Returns: how many, and the position after the last record: the spool's end.
     static func fromSpool(directory: String, after position: SpoolPosition, into window: inout DedupeWindow) throws
-        -> Int
+        -> (events: Int, end: SpoolPosition)
     {
         let reader = try SpoolReader(directory: directory, from: position, maximumBatchBytes: 256 << 20)
         let now = Timestamp.now()
@@ -101,6 +103,6 @@ package enum DedupeRebuild {
                 count += 1
             }
         }
-        return count
+        return (count, reader.position)
     }
 }

@@ -95,7 +95,7 @@ extension PostgresConnection {
 extension PostgresError {
     /// Whether a failed connection attempt is worth repeating: the server is down, starting, or refusing for
     /// now; not a wrong password, an unknown database or role, or a malformed connection string.
-    var isRetryableConnect: Bool {
+    public var isRetryableConnect: Bool {
         guard code == .connection else { return isTransient }
         let permanent = [
             "password authentication failed", "does not exist", "invalid connection option", "invalid URI",

@@ -109,8 +109,17 @@ struct ServeSettings {
         var embedded: EmbeddedDatabase?
         if let url = database.configuredURL {
             configuration.connectionString = url
-            let connection = try DatabaseOptions.connect(url, source: database.source)
-            try SchemaCheck.requireCurrent(connection)
+            // Unreachable for now is not fatal: the server starts without it if it has run against it before
+            // (IngestServer decides, and says so). A refusal (wrong password, unknown database) is.
+            let connection: PostgresConnection?
+            do {
+                connection = try PostgresConnection.connect(url, retry: .never)
+            } catch where IngestServer.isOutage(error) {
+                connection = nil
+            } catch {
+                throw StoreError("\(error.description) (check \(database.source))")
+            }
+            if let connection { try SchemaCheck.requireCurrent(connection) }
         } else {
             let opened = try EmbeddedDatabase.open()
             embedded = opened
