@@ -183,7 +183,10 @@ let package = Package(
         .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceLoaderTests",
-            dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                "EmbeddedPostgres",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
