@@ -9,15 +9,8 @@ import Testing
 /// `kill -9`): it serves, and once the database is back every acknowledged id is stored exactly once.
 @Suite(.serialized) struct OutageServeTests {
     @Test func restartsDuringAnOutageServeAndLoseOrDuplicateNothing() async throws {
-        let directory = FileManager.default.temporaryDirectory.path + "/sluice-outage-\(UUID().uuidString)"
-        var cluster = try LocalCluster.prepare(at: directory, durable: false)
-        try cluster.start()
-        defer {
-            try? cluster.stop(immediate: true)
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        try PostgresConnection(cluster.connectionString()).execute("CREATE DATABASE outage")
-        let setup = try CrashRecoveryTests.setup("outage", databaseURL: cluster.connectionString(database: "outage"))
+        let cluster = try OutageStartTests.PrivateCluster()
+        let setup = try CrashRecoveryTests.setup("outage", databaseURL: try cluster.database("outage"))
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
 
         // Before the outage: traffic, all of it loaded.
@@ -63,7 +56,7 @@ import Testing
         let afterSending = Task { await after.run(url: thirdURL, writeKey: setup.writeKey) }
         try await after.waitForAcknowledged(300)
 
-        try cluster.start(port: cluster.port)
+        try cluster.start()
         let deadline = ContinuousClock.now + .seconds(240)
         while try await !HTTP.get("\(thirdURL)/metrics").body.contains("sluice_dedupe_window_complete 1") {
             guard ContinuousClock.now < deadline else { throw HarnessError("hung waiting for the dedupe window") }

@@ -40,6 +40,29 @@ import Testing
         func wait() -> Bool { finished.wait(timeout: .now() + 300) == .success }
     }
 
+    /// One run of the partitions job on a thread of its own, with its own connection.
+    final class JobRun: Sendable {
+        private let finished = DispatchSemaphore(value: 0)
+        private let outcome = Mutex<Result<PartitionMaintainer.Report, any Error>?>(nil)
+
+        init(_ maintainer: PartitionMaintainer, connectionString: String, today: CalendarDay) {
+            let thread = Thread { [self] in
+                let result = Result { () throws -> PartitionMaintainer.Report in
+                    try maintainer.run(try PostgresConnection(connectionString), today: today)
+                }
+                outcome.withLock { $0 = result }
+                finished.signal()
+            }
+            thread.start()
+        }
+
+        /// The run's outcome, or nil when it has not ended within the (generous) guard.
+        func wait() -> Result<PartitionMaintainer.Report, any Error>? {
+            guard finished.wait(timeout: .now() + 300) == .success else { return nil }
+            return outcome.withLock { $0 }
+        }
+    }
+
     /// Polls `condition` until it holds; the guard is generous and its failure says the test hung.
     private func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
         let deadline = ContinuousClock.now + .seconds(240)
@@ -99,16 +122,7 @@ import Testing
         maintainer.lockTimeout = .seconds(2)
         maintainer.lockAttempts = 3
         maintainer.lockRetryDelays = .milliseconds(100) ... .milliseconds(200)
-        let outcome = Mutex<Result<PartitionMaintainer.Report, any Error>?>(nil)
-        let jobDone = DispatchSemaphore(value: 0)
-        let job = Thread { [today, maintainer] in
-            let result = Result { () throws -> PartitionMaintainer.Report in
-                try maintainer.run(try PostgresConnection(connectionString), today: today)
-            }
-            outcome.withLock { $0 = result }
-            jobDone.signal()
-        }
-        job.start()
+        let job = JobRun(maintainer, connectionString: connectionString, today: today)
 
         // While the job's exclusive request waits, a COPY arrives: it may wait for the request's timeout, but
         // it must complete while the long query still runs, not after it.
@@ -117,8 +131,7 @@ import Testing
         #expect(try copier.copyEvents([row("during-the-wait")]) == 1)
         #expect(try isActive(admin, blocker.name), "the COPY completed while the long query still ran")
 
-        #expect(jobDone.wait(timeout: .now() + 300) == .success, "the partitions job hung behind the long query")
-        let result = try #require(outcome.withLock { $0 })
+        let result = try #require(job.wait(), "the partitions job hung behind the long query")
         switch result {
         case .success(let report): Issue.record("the job cannot have taken the lock, yet reported \(report)")
         case .failure(let error):
@@ -153,16 +166,7 @@ import Testing
         maintainer.lockTimeout = .milliseconds(300)
         maintainer.lockAttempts = 1_000
         maintainer.lockRetryDelays = .milliseconds(100) ... .milliseconds(100)
-        let outcome = Mutex<Result<PartitionMaintainer.Report, any Error>?>(nil)
-        let jobDone = DispatchSemaphore(value: 0)
-        let job = Thread { [today, maintainer] in
-            let result = Result { () throws -> PartitionMaintainer.Report in
-                try maintainer.run(try PostgresConnection(connectionString), today: today)
-            }
-            outcome.withLock { $0 = result }
-            jobDone.signal()
-        }
-        job.start()
+        let job = JobRun(maintainer, connectionString: connectionString, today: today)
 
         // Seen waiting, then not (it timed out and rolled back), then waiting again: it retried.
         try waitFor("the job's first lock request") { try exclusiveRequestWaits(admin) }
@@ -171,8 +175,7 @@ import Testing
         try admin.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [blocker.name])
         #expect(blocker.wait(), "the blocker did not end when cancelled")
 
-        #expect(jobDone.wait(timeout: .now() + 300) == .success, "the partitions job hung after the lock was freed")
-        let report = try #require(outcome.withLock { $0 }).get()
+        let report = try #require(job.wait(), "the partitions job hung after the lock was freed").get()
         #expect(report.attempts >= 2, "it took the lock on a retry")
         #expect(report.created == [1, 2].map { PartitionMaintainer.partitionName(for: today.adding(days: $0)) })
     }
