@@ -42,16 +42,26 @@ public struct PartitionMaintainer: Sendable {
         self.init(window: PartitionWindow(backfillDays: backfillDays, premakeDays: premakeDays))
     }
 
-    /// Reads `SLUICE_BACKFILL_DAYS` (default 90) and `SLUICE_PREMAKE_DAYS` (default 7).
-    /// - Throws: `StoreError` when either is not a whole number of days in 0...3650.
+    /// Reads `SLUICE_BACKFILL_DAYS` (default 90), `SLUICE_PREMAKE_DAYS` (default 7) and
+    /// `SLUICE_PARTITIONS_LOCK_TIMEOUT` (whole seconds an attempt waits for its locks, default 1).
+    /// - Throws: `StoreError` when a number of days is not in 0...3650, or the lock timeout not in 1...3600.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> PartitionMaintainer
     {
+        var maintainer: PartitionMaintainer
         do {
-            return PartitionMaintainer(window: try PartitionWindow.fromEnvironment(environment))
+            maintainer = PartitionMaintainer(window: try PartitionWindow.fromEnvironment(environment))
         } catch {
             throw StoreError(error.description)
         }
+        let name = "SLUICE_PARTITIONS_LOCK_TIMEOUT"
+        if let text = environment[name], !text.isEmpty {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw StoreError("\(name) must be a whole number of seconds in 1...3600, not \"\(text)\"")
+            }
+            maintainer.lockTimeout = .seconds(seconds)
+        }
+        return maintainer
     }
 
     /// What a run did.

@@ -171,4 +171,17 @@ import Testing
         #expect(report.attempts >= 2, "it took the lock on a retry")
         #expect(report.created == [1, 2].map { PartitionMaintainer.partitionName(for: today.adding(days: $0)) })
     }
+
+    @Test func theLockTimeoutIsReadFromTheEnvironment() throws {
+        #expect(try PartitionMaintainer.fromEnvironment([:]).lockTimeout == .seconds(1))  // allow-timing: default
+        let set = try PartitionMaintainer.fromEnvironment(["SLUICE_PARTITIONS_LOCK_TIMEOUT": "15"])
+        #expect(set.lockTimeout == .seconds(15))  // allow-timing: the value set
+        for bad in ["0", "3601", "1s", "-2"] {
+            #expect {
+                _ = try PartitionMaintainer.fromEnvironment(["SLUICE_PARTITIONS_LOCK_TIMEOUT": bad])
+            } throws: { error in
+                (error as? StoreError)?.message.contains("SLUICE_PARTITIONS_LOCK_TIMEOUT must be") == true
+            }
+        }
+    }
 }
