@@ -93,6 +93,17 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // A/B experiments in PostgreSQL: definitions (create, update, stop), the assignments job, result counts.
+        .target(
+            name: "SluiceExperimentsStore",
+            dependencies: [
+                "SluiceExperiments", "SluiceCore", "SluicePostgres", "SluiceScheduler", "SluiceSchedulerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -193,7 +204,7 @@ let package = Package(
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
+            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceCore", "SluiceExperiments"],
             path: "Tests/SluiceTestSupport",
             swiftSettings: strictSwift
         ),
@@ -234,6 +245,16 @@ let package = Package(
             name: "SluiceExperimentsTests",
             dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+        // Real PostgreSQL: experiment definitions, the assignments job, the result counts.
+        .testTarget(
+            name: "SluiceExperimentsStoreTests",
+            dependencies: [
+                "SluiceExperimentsStore", "SluiceExperiments", "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore",
+                "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
