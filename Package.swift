@@ -194,6 +194,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceExperimentsStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
