@@ -104,6 +104,22 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The experiments' HTTP routes: the variant endpoint from a cache of definitions, the results endpoint.
+        .target(
+            name: "SluiceExperimentsAPI",
+            dependencies: [
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceIngest", "SluiceEnrichment", "SluicePostgres",
+                "SluiceStore", "SluiceCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -194,7 +210,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
-                "SluiceExperimentsStore",
+                "SluiceExperimentsStore", "SluiceExperimentsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -255,6 +271,20 @@ let package = Package(
                 "SluiceExperimentsStore", "SluiceExperiments", "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore",
                 "SluicePostgres", "SluiceStore", "SluiceTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Real HTTP and PostgreSQL: the variant and results endpoints, the definition cache through an outage.
+        .testTarget(
+            name: "SluiceExperimentsAPITests",
+            dependencies: [
+                "SluiceExperimentsAPI", "SluiceExperimentsStore", "SluiceExperiments", "SluiceIngest", "SluiceCore",
+                "SluicePostgres", "SluiceStore", "SluiceTestSupport", "EmbeddedPostgres", "SluiceScheduler",
+                "SluiceSchedulerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

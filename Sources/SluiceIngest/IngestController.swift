@@ -196,7 +196,7 @@ package struct IngestController: Sendable {
     }
 
     /// The user name of an HTTP Basic `Authorization` header (the write key), or nil if there is none.
-    static func basicAuthUser(_ header: String?) -> String? {
+    package static func basicAuthUser(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",

@@ -21,7 +21,8 @@ package final class IngestServer: Sendable {
     package let configuration: IngestConfiguration
     package let committer: SpoolCommitter
     package let loader: SpoolLoader
-    let projects: ProjectDirectory
+    /// Write key → project, for the routes of other capabilities that take write keys too.
+    package let projects: ProjectDirectory
     let enricher: Enricher
     let logger: Logger
 
@@ -91,18 +92,22 @@ package final class IngestServer: Sendable {
         )
     }
 
-    /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services.
+    /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services, and the
+    /// route collections of other capabilities (`routes`, each adding its routes to the router) after the ingest
+    /// routes.
     ///
     /// Hummingbird's service group stops its services in reverse order, the HTTP server first: in-flight
     /// requests finish and get their answers, then the pipeline drains.
     package func application(
-        jobs: [any Service] = [], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        jobs: [any Service] = [], routes: [(Router<IngestRequestContext>) -> Void] = [],
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
         IngestController(
             configuration: configuration, committer: committer, projects: projects, enricher: enricher, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
+        for add in routes { add(router) }
         let pipeline = IngestPipeline(
             committer: committer, loader: loader, shutdownDeadline: configuration.shutdownDeadline, logger: logger
         )
