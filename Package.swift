@@ -209,7 +209,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceExperiments",
                 "SluiceExperimentsStore", "SluiceExperimentsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
