@@ -38,5 +38,14 @@ stop_leftover_clusters() {
 }
 trap stop_leftover_clusters EXIT
 
+# Tests wait on events, never on time: the check first checks itself, then Tests/.
+scripts/check-tests.sh --self-test
+scripts/check-tests.sh
+
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The ring and the committer under Thread Sanitizer, in CI or when asked (SLUICE_TSAN=1).
+if [[ ${CI:-} == true || ${SLUICE_TSAN:-} == 1 ]]; then
+    scripts/tsan.sh
+fi
