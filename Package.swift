@@ -311,7 +311,7 @@ let package = Package(
             dependencies: [
                 "SluiceExperimentsAPI", "SluiceExperimentsStore", "SluiceExperiments", "SluiceIngest", "SluiceCore",
                 "SluicePostgres", "SluiceStore", "SluiceTestSupport", "EmbeddedPostgres", "SluiceScheduler",
-                "SluiceSchedulerCore",
+                "SluiceSchedulerCore", "SluiceHangGuard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

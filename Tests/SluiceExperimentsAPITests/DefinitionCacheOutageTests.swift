@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import SluiceExperiments
+import SluiceHangGuard
 import SluicePostgres
 import Testing
 
@@ -27,7 +28,7 @@ import Testing
             }
             try running.stop()
             // Wait until a refresh has failed against the stopped server: the cache has seen the outage.
-            try await waitUntil("a refresh failed") { serving.cache.isFailing }
+            try await HangGuard.wait(for: "a refresh failed") { serving.cache.isFailing }
 
             for user in users {
                 let answer = try await serving.variant("k", "userId=\(user)", basic: server.writeKey)
@@ -44,7 +45,7 @@ import Testing
             var restarted = running
             try restarted.start(port: running.port)
             let stopped = try server.save(#"{"key":"k","variations":["a","b","c"],"hashVersion":2,"status":"stopped"}"#)
-            try await waitUntil("the stop was read after the outage") {
+            try await HangGuard.wait(for: "the stop was read after the outage") {
                 let answer = try await serving.variant("k", "userId=user-1", basic: server.writeKey)
                 return answer.body == stopped.assign(ExperimentAttributes(userId: "user-1")).jsonText
             }

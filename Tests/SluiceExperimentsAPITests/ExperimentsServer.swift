@@ -155,12 +155,3 @@ struct APITestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Why a test gave up waiting: the awaited event never came (the code hung), never that it was slow.
-func waitUntil(_ what: String, timeout: Duration = .seconds(180), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw APITestError("hung: \(what) did not happen within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}

@@ -19,7 +19,7 @@ import Testing
         let job = AssignmentsJob(settle: .zero, lookback: .seconds(900))
         let runner = JobRunner(connectionString: url, holder: "test@results:1", logger: logger)
         let connection = try PostgresConnection(url)
-        guard case .claimed(let claim) = try runner.claim(job, timing: LeaseTiming(timeout: .seconds(120)), dueAfter: nil, on: connection)
+        guard case .claimed(let claim) = try runner.claim(job, timing: LeaseTiming(timeout: job.leaseTimeout), dueAfter: nil, on: connection)
         else { throw APITestError("the assignments lease was held") }
         let report = runner.execute(job, claim: claim)
         #expect(report.run.status == .succeeded, "\(report.run.error ?? "")")

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceExperiments
+import SluiceHangGuard
 import SluiceTestSupport
 import Testing
 
@@ -197,7 +198,7 @@ import Testing
             #expect(before.status == 404)
             let definition = try server.save(#"{"key":"fresh","variations":["a","b"]}"#)
             // An unknown key reloads the cache at most once a second: the answer comes within a few tries.
-            try await waitUntil("the new experiment answered") {
+            try await HangGuard.wait(for: "the new experiment answered") {
                 let answer = try await running.variant("fresh", "userId=u1", basic: server.writeKey)
                 return answer.status == 200 && answer.body == definition.assign(ExperimentAttributes(userId: "u1")).jsonText
             }

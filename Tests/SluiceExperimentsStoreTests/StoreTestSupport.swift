@@ -34,7 +34,7 @@ struct ExperimentsDatabase {
         var logger = Logger(label: "experiments-test")
         logger.logLevel = .warning
         let runner = JobRunner(connectionString: url, holder: "test@experiments:1", logger: logger)
-        guard case .claimed(let claim) = try runner.claim(job, timing: LeaseTiming(timeout: .seconds(120)), dueAfter: nil, on: connection)
+        guard case .claimed(let claim) = try runner.claim(job, timing: LeaseTiming(timeout: job.leaseTimeout), dueAfter: nil, on: connection)
         else {
             throw StoreTestError("the assignments lease was held")
         }
