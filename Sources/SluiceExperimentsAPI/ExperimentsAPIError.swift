@@ -1,6 +1,6 @@
 import Hummingbird
 import NIOCore
-import SluiceCore
+import SluiceIngest
 
 /// Why an experiments request was not answered; each code has one HTTP status and a stable `code` in the JSON
 /// error body, the shape of every error of Sluice's API: `{"success":false,"error":{"code":"…","message":"…"}}`.
@@ -32,10 +32,9 @@ package struct ExperimentsAPIError: Error, Sendable, Equatable, CustomStringConv
 
     /// The JSON answer, with `Retry-After: 1` for `unavailable` and `WWW-Authenticate` for `unauthorized`.
     package func response(authenticate scheme: String) -> Response {
-        var text = #"{"success":false,"error":{"code":"\#(code.name)","message":"#
-        JSONString.append(message, to: &text)
-        text += "}}"
-        var response = ExperimentsResponse.json(code.status, text)
+        var response = ExperimentsResponse.json(
+            code.status, IngestResponse.errorText(code: code.name, message: message)
+        )
         if code == .unavailable { response.headers[.retryAfter] = "1" }
         if code == .unauthorized { response.headers[.wwwAuthenticate] = scheme }
         return response
