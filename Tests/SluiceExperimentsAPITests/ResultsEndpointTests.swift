@@ -10,7 +10,8 @@ import SluiceTestSupport
 import Testing
 
 /// `GET /v1/experiments/KEY/results` over real HTTP after the assignments job ran over generated events: the
-/// numbers are `ExperimentResults.compute` of counts the test takes from what it generated, not from the database.
+/// numbers are `ExperimentResults.compute` of counts the test takes from what it generated, not from the database,
+/// and gbstats' own on those counts.
 @Suite struct ResultsEndpointTests {
     /// One run of the assignments job under a real lease.
     static func runAssignments(_ url: String) throws {
@@ -66,6 +67,40 @@ import Testing
             #expect(answer.body == report.jsonText)
             #expect(json["version"] == .number(JSONNumber(1)!) && json["status"] == .string("running"))
             #expect(json["exposures"]?["mismatched"] == .number(JSONNumber(Double(mismatches.reduce(0, +)))!))
+
+            // gbstats itself, on the counts of the generated events, gives the endpoint's numbers.
+            try #require(
+                try await GBStats.isInstalled(),
+                "gbstats 0.8.0 is missing: python3 -m pip install gbstats==0.8.0 (scripts/test.sh)"
+            )
+            let reference = try await GBStats.run([GBStats.Fixture(weights: definition.weights, counts: counts)])[0]
+            func number(_ value: JSONValue?) -> Double {
+                guard case .number(let number)? = value else { return .nan }
+                return number.value
+            }
+            #expect(GBStats.same(number(json["srm"]?["pValue"]), reference["srm"]), "srm")
+            guard case .array(let gbstats)? = reference["variations"], gbstats.count == variations.count else {
+                throw APITestError("gbstats answered another shape: \(reference.jsonText)")
+            }
+            var compared = 0
+            for (index, (variation, gb)) in zip(variations, gbstats).enumerated() {
+                #expect(GBStats.same(number(variation["users"]), gb["users"]), "variation \(index) users")
+                #expect(GBStats.same(number(variation["conversionRate"]), gb["cr"]), "variation \(index) rate")
+                compared += 2
+                guard index > 0 else { continue }
+                guard case .array(let ci)? = variation["ci"], case .array(let gbCI)? = gb["ci"], ci.count == 2,
+                    gbCI.count == 2
+                else {
+                    Issue.record("variation \(index) has no interval: \(answer.body) against \(reference.jsonText)")
+                    continue
+                }
+                #expect(GBStats.same(number(variation["uplift"]), gb["expected"]), "variation \(index) uplift")
+                #expect(GBStats.same(number(ci[0]), gbCI[0]) && GBStats.same(number(ci[1]), gbCI[1]), "ci \(index)")
+                #expect(GBStats.same(number(variation["pValue"]), gb["pValue"]), "variation \(index) p-value")
+                #expect(GBStats.same(number(variation["standardError"]), gb["stddev"]), "variation \(index) stddev")
+                compared += 5
+            }
+            #expect(compared == 9, "both variations' numbers were compared")
         }
     }
 
