@@ -71,6 +71,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // For tests: a spool storage that loses unsynced data at a simulated crash and injects disk faults.
+        .target(
+            name: "SluiceSpoolTesting",
+            dependencies: ["SluiceSpool"],
+            swiftSettings: strictSwift
+        ),
+
         // Segment's Tracking API: decoding request bytes into events, validation, clock skew.
         .target(
             name: "SluiceSegment",
@@ -155,7 +162,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment",
+                "SluiceIngest", "SluiceEnrichment", "SluiceSpool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -178,19 +185,25 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
-        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceSpoolTesting", "SluiceZstd"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceLoaderTests",
-            dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceLoader", "SluiceSpool", "SluiceSpoolTesting", "SluiceCore", "SluicePostgres", "SluiceStore",
+                "SluiceTestSupport",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
+                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceSpoolTesting", "SluiceEnrichment",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
