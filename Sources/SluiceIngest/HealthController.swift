@@ -32,7 +32,7 @@ package struct HealthController: Sendable {
             case .starting: reason = "loader starting"
             case .databaseUnavailable(let message):
                 reason = "database unavailable, events are kept in the spool: \(message)"
-            case .failed(let message): reason = "loader failed: \(message)"
+            case .failed(let message), .refused(let message): reason = "loader failed: \(message)"
             }
         }
         return IngestResponse.json(.serviceUnavailable, #"{"ready":false,"reason":"# + JSONString.quoted(reason) + "}")
