@@ -34,10 +34,14 @@ enum DedupeRebuild {
     }
 
     /// Adds the events in the spool after `checkpoint`. Returns how many.
-    static func fromSpool(directory: String, after checkpoint: SpoolPosition, into window: inout DedupeWindow) throws
-        -> Int
-    {
-        let reader = try SpoolReader(directory: directory, from: checkpoint, maximumBatchBytes: 256 << 20)
+    ///
+    /// Reads to the end of the files: opening the spool made everything in it durable.
+    static func fromSpool(
+        directory: String, storage: any SpoolStorage, after checkpoint: SpoolPosition, into window: inout DedupeWindow
+    ) throws -> Int {
+        let reader = try SpoolReader(
+            directory: directory, from: checkpoint, maximumBatchBytes: 256 << 20, storage: storage
+        )
         var count = 0
         while let (payload, _) = try reader.next() {
             var tuples = CopyTuples(payload)

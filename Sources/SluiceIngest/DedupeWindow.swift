@@ -64,6 +64,14 @@ public struct DedupeWindow {
         return true
     }
 
+    /// Forgets `key`, so its next ``insert(_:now:)`` is new again: for the events of a write that failed,
+    /// which were never stored and which the client will send again.
+    ///
+    /// The key's slot in the insertion order stays behind and is skipped when it expires.
+    package mutating func remove(_ key: UInt64) {
+        seen[key] = nil
+    }
+
     /// Whether `key` is currently remembered.
     package func contains(_ key: UInt64) -> Bool { seen[key] != nil }
 

@@ -13,6 +13,8 @@ import SluiceSpool
 package struct IngestPipeline: Service {
     let committer: SpoolCommitter
     let loader: SpoolLoader
+    /// Unlocked once both threads have stopped, so that a new server may open the directory.
+    let spool: SpoolDirectory
     let shutdownDeadline: Duration
     let logger: Logger
 
@@ -27,6 +29,7 @@ package struct IngestPipeline: Service {
         let deadline = ContinuousClock.now + shutdownDeadline
         loader.stop(drainUntil: deadline)
         await Self.blocking { loaderStopped.wait() }
+        spool.unlock()
         let loaded = loader.position
         if loaded >= target {
             logger.info("ingest pipeline drained; every acknowledged event is in PostgreSQL", metadata: ["position": "\(loaded)"])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import ServiceLifecycle
 import SluiceCore
@@ -11,14 +12,17 @@ import SluiceRing
 import SluiceSpool
 import SluiceStore
 
-/// `sluice serve` assembled: the spool repaired, the dedupe window rebuilt, the committer and loader ready,
-/// and the HTTP application that runs them as services.
+/// `sluice serve` assembled: the spool locked and repaired, the dedupe window rebuilt, the committer and
+/// loader ready, and the HTTP application that runs them as services.
 ///
-/// Start-up order matters: the spool's torn tail is cut before anything reads it, the dedupe window is
-/// rebuilt from the database *and* the unloaded spool before the first request, so an event re-sent after a
-/// crash is recognised whether or not the loader had reached it.
+/// Start-up order matters: the spool directory is locked before anything touches it, its torn tail is cut
+/// and its contents fsync'd before anything reads it (``SpoolDirectory/open(_:storage:)``), the checkpoint
+/// is read (and the spool's identity checked against it) before the writer opens, so that new records land
+/// after it, and the dedupe window is rebuilt from the database *and* the unloaded spool before the first
+/// request, so an event re-sent after a crash is recognised whether or not the loader had reached it.
 package final class IngestServer: Sendable {
     package let configuration: IngestConfiguration
+    package let spool: SpoolDirectory
     package let committer: SpoolCommitter
     package let loader: SpoolLoader
     let projects: ProjectDirectory
@@ -31,24 +35,29 @@ package final class IngestServer: Sendable {
         package var checkpoint: SpoolPosition
         package var dedupeFromDatabase: Int
         package var dedupeFromSpool: Int
+        /// Set when the checkpoint was past the end of the spool, and new records start after it instead.
+        package var checkpointGap: SpoolDirectory.CheckpointGap?
     }
     package let startReport: StartReport
 
+    private static let checkpointAhead = Counter(label: "sluice_spool_checkpoint_ahead_total")
+
     /// Prepares everything but the HTTP listener. Blocking; call before serving.
     ///
-    /// - Throws: when the spool directory cannot be created or repaired, or the database is unreachable
-    ///   or not migrated: the message says which.
-    package init(configuration: IngestConfiguration, secret: [UInt8], logger: Logger) throws {
+    /// - Parameter spool: the spool directory, already opened (and locked) by the caller, or nil to open
+    ///   ``IngestConfiguration/spoolDirectory`` here.
+    /// - Throws: when the spool directory is in use by another process, cannot be created or repaired, the
+    ///   checkpoint belongs to another spool, or the database is unreachable or not migrated: the message
+    ///   says which.
+    package init(configuration: IngestConfiguration, spool: SpoolDirectory? = nil, secret: [UInt8], logger: Logger)
+        throws
+    {
         IngestMetrics.bootstrap()
         self.configuration = configuration
         self.logger = logger
-        let directory = configuration.spoolDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw IngestError(.spoolFailed, "cannot create the spool directory \(directory): \(error.localizedDescription)")
-        }
-        let recovery = try SpoolRecovery.repair(directory: directory)
+        let spool = try spool ?? SpoolDirectory.open(configuration.spoolDirectory, storage: configuration.spoolStorage)
+        let directory = spool.path
+        let recovery = spool.recovery
         if recovery.didTruncate {
             logger.warning(
                 "the spool ended in a torn record (a crash mid-write); cut it back to the last intact record",
@@ -60,16 +69,27 @@ package final class IngestServer: Sendable {
         }
 
         var loaderConfiguration = LoaderConfiguration(
-            connectionString: configuration.connectionString, spoolDirectory: directory, nodeID: configuration.nodeID
+            connectionString: configuration.connectionString, spool: spool, nodeID: configuration.nodeID
         )
         loaderConfiguration.maxBatchRows = configuration.loadBatchRows
         let loader = SpoolLoader(configuration: loaderConfiguration, logger: logger)
         let checkpoint = try loader.committedPosition()
 
+        let (writer, gap) = try spool.openWriter(segmentBytes: configuration.spoolSegmentBytes, after: checkpoint)
+        if let gap {
+            Self.checkpointAhead.increment()
+            logger.error(
+                "\(gap); new records start after it, and loading moves past the missing data",
+                metadata: ["checkpoint": "\(gap.checkpoint)", "appendsFrom": "\(gap.appendsFrom)"]
+            )
+        }
+
         var dedupe = DedupeWindow(window: configuration.dedupeWindow, capacity: configuration.dedupeCapacity)
         let connection = try PostgresConnection.connect(configuration.connectionString, retry: .never)
         let fromDatabase = try DedupeRebuild.fromDatabase(connection, into: &dedupe)
-        let fromSpool = try DedupeRebuild.fromSpool(directory: directory, after: checkpoint, into: &dedupe)
+        let fromSpool = try DedupeRebuild.fromSpool(
+            directory: directory, storage: spool.storage, after: checkpoint, into: &dedupe
+        )
         logger.info(
             "dedupe window rebuilt",
             metadata: ["fromDatabase": "\(fromDatabase)", "fromSpool": "\(fromSpool)", "checkpoint": "\(checkpoint)"]
@@ -78,16 +98,18 @@ package final class IngestServer: Sendable {
         let projects = ProjectDirectory(connectionString: configuration.connectionString, logger: logger)
         try projects.load()
 
-        let writer = try SpoolWriter(directory: directory, segmentBytes: configuration.spoolSegmentBytes)
+        self.spool = spool
         self.committer = SpoolCommitter(
             ring: BoundedQueue(capacity: configuration.ringCapacity), writer: writer, dedupe: dedupe,
-            directory: directory, ack: configuration.ack, logger: logger, onCommit: { [loader] in loader.wake() }
+            directory: directory, storage: spool.storage, ack: configuration.ack, logger: logger,
+            onCommit: { [loader] in loader.wake() }
         )
         self.loader = loader
         self.projects = projects
         self.enricher = Enricher(ipMode: configuration.ipMode, secret: secret)
         self.startReport = StartReport(
-            recovery: recovery, checkpoint: checkpoint, dedupeFromDatabase: fromDatabase, dedupeFromSpool: fromSpool
+            recovery: recovery, checkpoint: checkpoint, dedupeFromDatabase: fromDatabase, dedupeFromSpool: fromSpool,
+            checkpointGap: gap
         )
     }
 
@@ -102,9 +124,11 @@ package final class IngestServer: Sendable {
         IngestController(
             configuration: configuration, committer: committer, projects: projects, enricher: enricher, logger: logger
         ).addRoutes(to: router)
-        HealthController(committer: committer, loader: loader).addRoutes(to: router)
+        HealthController(committer: committer, loader: loader, spoolMaxBytes: configuration.spoolMaxBytes)
+            .addRoutes(to: router)
         let pipeline = IngestPipeline(
-            committer: committer, loader: loader, shutdownDeadline: configuration.shutdownDeadline, logger: logger
+            committer: committer, loader: loader, spool: spool, shutdownDeadline: configuration.shutdownDeadline,
+            logger: logger
         )
         return Application(
             router: router,

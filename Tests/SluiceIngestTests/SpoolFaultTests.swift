@@ -1,0 +1,181 @@
+import Foundation
+import Synchronization
+import SluiceSpool
+import SluiceSpoolTesting
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Full disks and failed writes through the real server and real HTTP, on a fault-injecting spool storage:
+/// nothing is acknowledged that is not durable, the server recovers by itself once it can write again, and
+/// `/healthz` fails only when it cannot.
+@Suite(.serialized) struct SpoolFaultTests {
+    static let directory = "/var/lib/sluice/spool"
+
+    /// Posts `ids` as one batch; the answer.
+    static func post(_ ids: [String], to server: RunningServer, writeKey: String) async throws -> HTTPAnswer {
+        try await HTTP.post(
+            "\(server.baseURL)/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: writeKey
+        )
+    }
+
+    @Test func aFullDiskSmallerThanASegmentAnswers503AndRecoversOnceTheLoaderFreesSpace() async throws {
+        let harness = try IngestHarness(label: "fulldisk")
+        // Much less than one 64 MiB segment: the writer must leave a full segment for the loader to delete it.
+        let storage = FaultInjectingStorage(capacity: 48 << 10)
+        try await harness.withServer({
+            $0.spoolStorage = storage
+            $0.spoolDirectory = Self.directory
+        }) { server in
+            let outcome = try await Self.fillAndRecover(server: server, writeKey: harness.writeKey)
+            #expect(outcome.refused?.headers["retry-after"] == "1")
+            #expect((outcome.refused?.json?["error"] as? [String: Any])?["code"] as? String == "spool_failed")
+            #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
+            #expect(try await HTTP.get("\(server.baseURL)/readyz").status == 200)
+            try server.waitUntilLoaded(timeout: .seconds(120))
+            let counts = try harness.messageCounts()
+            #expect(outcome.acknowledged.allSatisfy { counts[$0] == 1 }, "an acknowledged event is missing")
+            #expect(counts.values.allSatisfy { $0 == 1 }, "an event was stored twice")
+            // The writer left the full segment, and the loader deleted it.
+            let segments = try SpoolSegment.segments(in: Self.directory, storage: storage).map(\.number)
+            #expect(segments.first ?? 0 > 0, "segments \(segments)")
+            let metrics = try await HTTP.get("\(server.baseURL)/metrics").body
+            #expect(metrics.contains("sluice_spool_write_failures_total"))
+        }
+    }
+
+    /// What filling the disk looked like: the first refusal, and every id acknowledged.
+    struct FillOutcome {
+        var refused: HTTPAnswer?
+        var acknowledged: Set<String> = []
+    }
+
+    /// Sends batches of 20 fresh events until one is refused for the full disk, then until 20 batches in a
+    /// row are acknowledged again; a refused batch is retried, as a client does.
+    static func fillAndRecover(server: RunningServer, writeKey: String) async throws -> FillOutcome {
+        var outcome = FillOutcome()
+        var batch = 0
+        var successesAfterRefusal = 0
+        let guardDeadline = ContinuousClock.now + .seconds(300)
+        var pending = (0..<20).map { "f-0-\($0)" }
+        while outcome.refused == nil || successesAfterRefusal < 20 {
+            guard ContinuousClock.now < guardDeadline else {
+                throw HarnessError(
+                    "hung: \(outcome.refused == nil ? "the disk never filled" : "the server never recovered")"
+                        + " after \(batch) batches"
+                )
+            }
+            let answer = try await post(pending, to: server, writeKey: writeKey)
+            if answer.status == 200 {
+                outcome.acknowledged.formUnion(pending)
+                if outcome.refused != nil { successesAfterRefusal += 1 }
+                batch += 1
+                pending = (0..<20).map { "f-\(batch)-\($0)" }
+            } else {
+                if answer.status == 503 && outcome.refused == nil { outcome.refused = answer }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        return outcome
+    }
+
+    @Test func anEIOOnFsyncIsNeverAcknowledgedAndTheRetryIsStoredOnce() async throws {
+        let harness = try IngestHarness(label: "eiofsync")
+        let storage = FaultInjectingStorage()
+        try await harness.withServer({
+            $0.spoolStorage = storage
+            $0.spoolDirectory = Self.directory
+        }) { server in
+            storage.failNext(.sync, errno: EIO, pathContaining: ".seg")
+            let failed = try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey)
+            #expect(failed.status == 503)
+            #expect(failed.headers["retry-after"] == "1")
+            #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
+
+            // The ids of the failed write were forgotten: the client's retry is stored, not taken for a
+            // duplicate of events that never reached the disk.
+            var retried = try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey)
+            let deadline = ContinuousClock.now + .seconds(120)
+            while retried.status != 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                retried = try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey)
+            }
+            #expect(retried.status == 200, "hung: the server never took events again")
+            try server.waitUntilLoaded(timeout: .seconds(120))
+            #expect(try harness.messageCounts() == ["e-1": 1, "e-2": 1])
+        }
+    }
+
+    @Test func aFailedCutBackIsPermanentAndHealthzSaysSo() async throws {
+        let harness = try IngestHarness(label: "cutfails")
+        let storage = FaultInjectingStorage()
+        try await harness.withServer({
+            $0.spoolStorage = storage
+            $0.spoolDirectory = Self.directory
+        }) { server in
+            storage.failNext(.sync, errno: EIO, pathContaining: ".seg")
+            storage.failNext(.truncate, errno: EIO)
+            #expect(try await Self.post(["c-1"], to: server, writeKey: harness.writeKey).status == 503)
+            let health = try await HTTP.get("\(server.baseURL)/healthz")
+            #expect(health.status == 503)
+            #expect(health.body.contains("restart"))
+            let ready = try await HTTP.get("\(server.baseURL)/readyz")
+            #expect(ready.status == 503)
+            #expect(ready.body.contains(#""ready":false"#))
+            #expect(try await Self.post(["c-2"], to: server, writeKey: harness.writeKey).status == 503)
+        }
+        #expect(try harness.messageCounts().isEmpty)
+    }
+
+    @Test func aHeldFsyncHoldsTheAnswerUntilItCompletes() async throws {
+        let harness = try IngestHarness(label: "heldsync")
+        let storage = FaultInjectingStorage()
+        try await harness.withServer({
+            $0.spoolStorage = storage
+            $0.spoolDirectory = Self.directory
+        }) { server in
+            storage.holdSyncs()
+            let answered = Answered()
+            let request = Task {
+                let answer = try await Self.post(["h-1"], to: server, writeKey: harness.writeKey)
+                answered.set()
+                return answer
+            }
+            #expect(storage.waitForHeldSyncs(1, timeout: .seconds(120)), "hung: the fsync never started")
+            #expect(!answered.isSet, "answered before its fsync completed")
+            storage.releaseSyncs()
+            let answer = try await request.value
+            #expect(answer.status == 200)
+        }
+    }
+
+    @Test func readinessFollowsTheSpoolBudgetAndSaysWhy() async throws {
+        let harness = try IngestHarness(label: "readybudget")
+        try await harness.withServer({
+            $0.spoolStorage = FaultInjectingStorage()
+            $0.spoolDirectory = Self.directory
+            $0.spoolMaxBytes = 1
+        }) { server in
+            _ = try await Self.post(["r-1"], to: server, writeKey: harness.writeKey)
+            var ready = try await HTTP.get("\(server.baseURL)/readyz")
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ready.status == 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                ready = try await HTTP.get("\(server.baseURL)/readyz")
+            }
+            #expect(ready.status == 503, "hung: the spool never counted as over its budget")
+            #expect(ready.body.contains(#""ready":false,"database":"ok""#))
+            #expect(ready.body.contains("disk budget"))
+            #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
+        }
+    }
+}
+
+/// A flag set once, from any task.
+final class Answered: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .sequentiallyConsistent) }
+    func set() { flag.store(true, ordering: .sequentiallyConsistent) }
+}
