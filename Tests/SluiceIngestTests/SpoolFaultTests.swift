@@ -1,4 +1,5 @@
 import Foundation
+import SluiceIngest
 import Synchronization
 import SluiceSpool
 import SluiceSpoolTesting
@@ -14,6 +15,22 @@ import Testing
 @Suite(.serialized) struct SpoolFaultTests {
     static let directory = "/var/lib/sluice/spool"
 
+    /// Runs `body` with a server on a new database whose spool lives on `storage`.
+    static func withServer(
+        _ label: String, storage: FaultInjectingStorage, _ change: @escaping (inout IngestConfiguration) -> Void = { _ in },
+        _ body: (IngestHarness, RunningServer) async throws -> Void
+    ) async throws -> IngestHarness {
+        let harness = try IngestHarness(label: label)
+        try await harness.withServer({
+            $0.spoolStorage = storage
+            $0.spoolDirectory = directory
+            change(&$0)
+        }) { server in
+            try await body(harness, server)
+        }
+        return harness
+    }
+
     /// Posts `ids` as one batch; the answer.
     static func post(_ ids: [String], to server: RunningServer, writeKey: String) async throws -> HTTPAnswer {
         try await HTTP.post(
@@ -22,13 +39,9 @@ import Testing
     }
 
     @Test func aFullDiskSmallerThanASegmentAnswers503AndRecoversOnceTheLoaderFreesSpace() async throws {
-        let harness = try IngestHarness(label: "fulldisk")
         // Much less than one 64 MiB segment: the writer must leave a full segment for the loader to delete it.
         let storage = FaultInjectingStorage(capacity: 48 << 10)
-        try await harness.withServer({
-            $0.spoolStorage = storage
-            $0.spoolDirectory = Self.directory
-        }) { server in
+        _ = try await Self.withServer("fulldisk", storage: storage) { harness, server in
             let outcome = try await Self.fillAndRecover(server: server, writeKey: harness.writeKey)
             #expect(outcome.refused?.headers["retry-after"] == "1")
             #expect((outcome.refused?.json?["error"] as? [String: Any])?["code"] as? String == "spool_failed")
@@ -82,12 +95,8 @@ import Testing
     }
 
     @Test func anEIOOnFsyncIsNeverAcknowledgedAndTheRetryIsStoredOnce() async throws {
-        let harness = try IngestHarness(label: "eiofsync")
         let storage = FaultInjectingStorage()
-        try await harness.withServer({
-            $0.spoolStorage = storage
-            $0.spoolDirectory = Self.directory
-        }) { server in
+        _ = try await Self.withServer("eiofsync", storage: storage) { harness, server in
             storage.failNext(.sync, errno: EIO, pathContaining: ".seg")
             let failed = try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey)
             #expect(failed.status == 503)
@@ -109,12 +118,8 @@ import Testing
     }
 
     @Test func aFailedCutBackIsPermanentAndHealthzSaysSo() async throws {
-        let harness = try IngestHarness(label: "cutfails")
         let storage = FaultInjectingStorage()
-        try await harness.withServer({
-            $0.spoolStorage = storage
-            $0.spoolDirectory = Self.directory
-        }) { server in
+        let harness = try await Self.withServer("cutfails", storage: storage) { harness, server in
             storage.failNext(.sync, errno: EIO, pathContaining: ".seg")
             storage.failNext(.truncate, errno: EIO)
             #expect(try await Self.post(["c-1"], to: server, writeKey: harness.writeKey).status == 503)
@@ -130,12 +135,8 @@ import Testing
     }
 
     @Test func aHeldFsyncHoldsTheAnswerUntilItCompletes() async throws {
-        let harness = try IngestHarness(label: "heldsync")
         let storage = FaultInjectingStorage()
-        try await harness.withServer({
-            $0.spoolStorage = storage
-            $0.spoolDirectory = Self.directory
-        }) { server in
+        _ = try await Self.withServer("heldsync", storage: storage) { harness, server in
             storage.holdSyncs()
             let answered = Answered()
             let request = Task {
@@ -152,12 +153,8 @@ import Testing
     }
 
     @Test func readinessFollowsTheSpoolBudgetAndSaysWhy() async throws {
-        let harness = try IngestHarness(label: "readybudget")
-        try await harness.withServer({
-            $0.spoolStorage = FaultInjectingStorage()
-            $0.spoolDirectory = Self.directory
-            $0.spoolMaxBytes = 1
-        }) { server in
+        _ = try await Self.withServer("readybudget", storage: FaultInjectingStorage(), { $0.spoolMaxBytes = 1 }) {
+            harness, server in
             _ = try await Self.post(["r-1"], to: server, writeKey: harness.writeKey)
             var ready = try await HTTP.get("\(server.baseURL)/readyz")
             let deadline = ContinuousClock.now + .seconds(120)

@@ -21,6 +21,16 @@ import Testing
         try SpoolWriter(directory: directory, segmentBytes: segmentBytes, storage: storage)
     }
 
+    /// Appends a record and syncs it, then a second whose fsync fails with `EIO`; returns the first's end.
+    func syncedThenFailed(_ writer: SpoolWriter) throws -> SpoolPosition {
+        let first = try writer.append([1])
+        try writer.sync()
+        _ = try writer.append([2])
+        storage.failNext(.sync, errno: EIO)
+        #expect(throws: SpoolError.self) { try writer.sync() }
+        return first
+    }
+
     func reader(from position: SpoolPosition = .start) throws -> SpoolReader {
         try SpoolReader(directory: directory, from: position, maximumBatchBytes: 1 << 20, storage: storage)
     }
@@ -102,11 +112,7 @@ import Testing
 
     @Test func aFailedFsyncIsNeverTrustedAgain() throws {
         let writer = try writer()
-        let first = try writer.append([1])
-        try writer.sync()
-        _ = try writer.append([2])
-        storage.failNext(.sync, errno: EIO)
-        #expect(throws: SpoolError.self) { try writer.sync() }
+        let first = try syncedThenFailed(writer)
         // The next fsync would succeed, but the pages the failed one dropped would not be in it.
         try writer.recover()
         #expect(try storage.contents(of: SpoolSegment(number: 0).path(in: directory))?.count == Int(first.offset))
@@ -137,11 +143,7 @@ import Testing
 
     @Test func aFailedFreshSegmentIsRetried() throws {
         let writer = try writer()
-        let first = try writer.append([1])
-        try writer.sync()
-        _ = try writer.append([2])
-        storage.failNext(.sync, errno: EIO)
-        #expect(throws: SpoolError.self) { try writer.sync() }
+        let first = try syncedThenFailed(writer)
         storage.failNext(.syncDirectory, errno: ENOSPC)
         #expect(throws: SpoolError.self) { try writer.recover() }
         #expect(writer.needsRecovery && !writer.isBroken)
