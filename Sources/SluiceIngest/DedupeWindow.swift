@@ -56,7 +56,7 @@ public struct DedupeWindow {
         expire(before: second)
         if seen[key] != nil { return false }
         if seen.count >= capacity {
-            evictOldest()
+            evictOldestRemembered()
             evictedEarly += 1
         }
         seen[key] = second
@@ -67,7 +67,8 @@ public struct DedupeWindow {
     /// Forgets `key`, so its next ``insert(_:now:)`` is new again: for the events of a write that failed,
     /// which were never stored and which the client will send again.
     ///
-    /// The key's slot in the insertion order stays behind and is skipped when it expires.
+    /// The key's slot in the insertion order stays behind and is passed over when it expires or when the
+    /// capacity evicts the oldest key.
     package mutating func remove(_ key: UInt64) {
         seen[key] = nil
     }
@@ -83,6 +84,16 @@ public struct DedupeWindow {
         let windowSeconds = window.components.seconds
         while let oldest = order.first, Int64(now) - Int64(oldest.second) > windowSeconds {
             evictOldest()
+        }
+    }
+
+    /// Evicts the oldest key still remembered, passing over the slots of keys removed or inserted again.
+    private mutating func evictOldestRemembered() {
+        while let oldest = order.popFirst() {
+            if seen[oldest.key] == oldest.second {
+                seen[oldest.key] = nil
+                return
+            }
         }
     }
 

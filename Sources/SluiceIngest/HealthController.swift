@@ -53,7 +53,7 @@ package struct HealthController: Sendable {
     private func readiness() -> Response {
         var reason: String?
         if let failure = committer.failure {
-            reason = "the spool cannot write: \(failure)"
+            reason = failure
         } else if committer.spoolBytes >= spoolMaxBytes {
             reason = "the spool is at its disk budget (\(spoolMaxBytes) bytes) while the loader catches up"
         }

@@ -169,16 +169,16 @@ package final class SpoolDirectory: Sendable {
             return (writer, nil)
         }
         let checkpointPath = SpoolSegment(number: checkpoint.segment).path(in: path)
-        let segmentBytes: UInt64? =
+        let held: UInt64? =
             if try storage.openForReading(checkpointPath) != nil { try storage.size(of: checkpointPath) } else { nil }
-        if let segmentBytes, segmentBytes >= checkpoint.offset { return (writer, nil) }
-        if segmentBytes == nil && checkpoint == .start { return (writer, nil) }
+        if let held, held >= checkpoint.offset { return (writer, nil) }
+        if held == nil && checkpoint == .start { return (writer, nil) }
         let last = try SpoolSegment.segments(in: path, storage: storage).last?.number
         if writer.endPosition < checkpoint {
             try writer.startSegment(numbered: checkpoint.segment + 1)
         }
         let gap = CheckpointGap(
-            checkpoint: checkpoint, segmentBytes: segmentBytes, lastSegment: last, appendsFrom: writer.endPosition
+            checkpoint: checkpoint, segmentBytes: held, lastSegment: last, appendsFrom: writer.endPosition
         )
         return (writer, gap)
     }
