@@ -321,7 +321,9 @@ package final class SpoolCommitter: @unchecked Sendable {
                 writerState = .broken
                 let reason = "the spool could not be cut back to its last durable record (\(error)); restart the server"
                 setFailure(reason, permanent: reason)
-                logger.critical("the spool failed for good; no events are accepted until a restart", metadata: ["error": "\(error)"])
+                logger.critical(
+                    "the spool failed for good; no events are accepted until a restart", metadata: ["error": "\(error)"]
+                )
             } else {
                 consecutiveFailures += 1
                 writerState = .retrying(at: .now + retryDelay())
@@ -351,7 +353,8 @@ package final class SpoolCommitter: @unchecked Sendable {
     private func failWaiting() {
         guard !waiting.isEmpty else { return }
         let error = IngestError(
-            .spoolFailed, "the spool could not store these events (\(failure ?? "write failed")); nothing was stored, retry"
+            .spoolFailed,
+            "the spool could not store these events (\(failure ?? "write failed")); nothing was stored, retry"
         )
         for (acknowledgement, _) in waiting {
             acknowledgement.resume(returning: .failure(error))

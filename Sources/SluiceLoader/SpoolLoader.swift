@@ -420,7 +420,8 @@ package final class SpoolLoader: @unchecked Sendable {
                 throw LoaderError(.checkpointMoved, "the checkpoint row of node \(nodeID) was claimed meanwhile")
             }
             logger.info(
-                "the checkpoint row now names this spool", metadata: ["spool": "\(identity.id)", "position": "\(position)"]
+                "the checkpoint row now names this spool",
+                metadata: ["spool": "\(identity.id)", "position": "\(position)"]
             )
         }
     }

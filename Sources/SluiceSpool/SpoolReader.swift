@@ -124,7 +124,7 @@ package final class SpoolReader {
             var payload: [UInt8] = []
             do {
                 try decompressor.decompress(frame, into: &payload)
-            } catch where error.code == .sizeLimitExceeded {
+            } catch  where error.code == .sizeLimitExceeded {
                 throw SpoolError(
                     .recordTooLarge,
                     "\(location): batch exceeds the \(maximumBatchBytes)-byte limit: \(error)"

@@ -84,7 +84,8 @@ package enum SpoolRecovery {
     }
 
     /// The end of the record at `offset` if it is complete and intact, else nil.
-    private static func intactRecordEnd(in file: any SpoolStorageFile, at offset: UInt64, size: UInt64) throws(SpoolError)
+    private static func intactRecordEnd(in file: any SpoolStorageFile, at offset: UInt64, size: UInt64)
+        throws(SpoolError)
         -> UInt64?
     {
         guard size - offset >= UInt64(SpoolRecord.headerSize) else { return nil }

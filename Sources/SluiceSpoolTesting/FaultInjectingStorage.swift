@@ -90,7 +90,10 @@ package final class FaultInjectingStorage: SpoolStorage, @unchecked Sendable {
     /// Makes the next `times` operations of kind `operation` (on a path containing `pathContaining`, if
     /// given) fail with `errno`, changing nothing (a write writes nothing).
     package func failNext(_ operation: Operation, errno: Int32, times: Int = 1, pathContaining: String? = nil) {
-        withState { $0.faults.append(Fault(operation: operation, errno: errno, remaining: times, pathContaining: pathContaining)) }
+        withState {
+            $0.faults.append(
+                Fault(operation: operation, errno: errno, remaining: times, pathContaining: pathContaining))
+        }
     }
 
     /// Removes every pending ``failNext(_:errno:times:pathContaining:)`` fault.
@@ -365,7 +368,8 @@ package final class FaultInjectingStorage: SpoolStorage, @unchecked Sendable {
             throw SpoolError(.io, "\(operation.rawValue) \(path): simulated power loss", errno: EIO)
         }
         if let index = faults.firstIndex(where: { fault in
-            fault.operation == operation && fault.remaining > 0 && fault.pathContaining.map { path.contains($0) } ?? true
+            fault.operation == operation && fault.remaining > 0
+                && fault.pathContaining.map { path.contains($0) } ?? true
         }) {
             faults[index].remaining -= 1
             let errno = faults[index].errno

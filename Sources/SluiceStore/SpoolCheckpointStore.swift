@@ -30,7 +30,8 @@ public enum SpoolCheckpointStore {
         )
         guard result.rowCount == 1 else { return nil }
         return Row(
-            nodeID: result.string(0, 0) ?? nodeID, segment: try result.int(0, 1) ?? 0, offset: try result.int(0, 2) ?? 0,
+            nodeID: result.string(0, 0) ?? nodeID, segment: try result.int(0, 1) ?? 0,
+            offset: try result.int(0, 2) ?? 0,
             rowsLoaded: try result.int(0, 3) ?? 0, spoolID: result.string(0, 4)
         )
     }

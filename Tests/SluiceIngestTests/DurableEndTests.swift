@@ -20,7 +20,8 @@ import Testing
         }
         var logger = Logger(label: "sluice-test")
         logger.logLevel = .critical
-        let server = try IngestServer(configuration: configuration, secret: Array(repeating: 1, count: 32), logger: logger)
+        let server = try IngestServer(
+            configuration: configuration, secret: Array(repeating: 1, count: 32), logger: logger)
         server.committer.start()
         let node = SimulatedNode.Handle(server: server, projectID: harness.projectID)
 
@@ -46,7 +47,8 @@ import Testing
         let report = try server.loader.loadAvailable()
         #expect(report.records == 0)
         let checkpoint = try #require(try harness.checkpoint(nodeID: configuration.nodeID))
-        #expect(checkpoint.segment == 0 && checkpoint.offset <= UInt64(synced), "checkpoint \(checkpoint) past \(synced)")
+        #expect(
+            checkpoint.segment == 0 && checkpoint.offset <= UInt64(synced), "checkpoint \(checkpoint) past \(synced)")
 
         // Power loss: B was never durable and is gone (acknowledged only in memory, as --ack memory says).
         storage.crash()

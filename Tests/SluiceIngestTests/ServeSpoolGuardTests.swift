@@ -68,7 +68,9 @@ import Testing
 
         // The spool directory is lost and created again: a new, empty spool under the old checkpoint.
         try FileManager.default.removeItem(atPath: setup.spool)
-        let serve = ["serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL]
+        let serve = [
+            "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL,
+        ]
         let refused = try Self.run(serve)
         #expect(refused.code == 1)
         let errors = refused.output.split(separator: "\n").filter { $0.contains("error:") }

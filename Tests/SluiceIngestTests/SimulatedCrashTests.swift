@@ -55,12 +55,15 @@ import Testing
             totals.duplicated += outcome.duplicated
             phases[outcome.phase, default: 0] += 1
             if outcome.crashedAgain { crashedAgain += 1 }
-            let failed = !(outcome.lost.isEmpty && outcome.duplicated.isEmpty && outcome.missingAfterResend.isEmpty
+            let failed =
+                !(outcome.lost.isEmpty && outcome.duplicated.isEmpty && outcome.missingAfterResend.isEmpty
                 && outcome.unexpected.isEmpty)
             if failed { failedSeeds.append(seed) }
             #expect(outcome.lost.isEmpty, "seed \(seed): acknowledged but not loaded: \(outcome.lost.prefix(5))")
             #expect(outcome.duplicated.isEmpty, "seed \(seed): stored twice: \(outcome.duplicated.prefix(5))")
-            #expect(outcome.missingAfterResend.isEmpty, "seed \(seed): resent but missing: \(outcome.missingAfterResend.prefix(5))")
+            #expect(
+                outcome.missingAfterResend.isEmpty,
+                "seed \(seed): resent but missing: \(outcome.missingAfterResend.prefix(5))")
             #expect(outcome.unexpected.isEmpty, "seed \(seed): never sent: \(outcome.unexpected.prefix(5))")
         }
         let landed = Phase.allCases.map { "\(phases[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
@@ -200,13 +203,15 @@ import Testing
                 defer { failed.removeAll() }
                 return failed
             }
-            let plans = (0..<submissions).map { _ in (size: Int(1 + random.next() % 8), repeats: random.next() % 5 == 0) }
+            let plans = (0..<submissions).map { _ in (size: Int(1 + random.next() % 8), repeats: random.next() % 5 == 0)
+            }
             await withTaskGroup(of: Void.self) { group in
                 for connection in 0..<3 {
                     group.addTask { [self] in
                         var requests = retries.enumerated().filter { $0.offset % 3 == connection }.map(\.element)
                         for plan in plans.enumerated().filter({ $0.offset % 3 == connection }).map(\.element) {
-                            var ids = (0..<plan.size).map { _ in "\(prefix)-\(next.add(1, ordering: .relaxed).newValue)" }
+                            var ids = (0..<plan.size).map { _ in "\(prefix)-\(next.add(1, ordering: .relaxed).newValue)"
+                            }
                             if plan.repeats, let old = sent.withLock({ $0.randomElement() }) { ids.append(old) }
                             requests.append(ids)
                         }

@@ -1,8 +1,8 @@
 import Foundation
 import SluiceIngest
-import Synchronization
 import SluiceSpool
 import SluiceSpoolTesting
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -17,7 +17,8 @@ import Testing
 
     /// Runs `body` with a server on a new database whose spool lives on `storage`.
     static func withServer(
-        _ label: String, storage: FaultInjectingStorage, _ change: @escaping (inout IngestConfiguration) -> Void = { _ in },
+        _ label: String, storage: FaultInjectingStorage,
+        _ change: @escaping (inout IngestConfiguration) -> Void = { _ in },
         _ body: (IngestHarness, RunningServer) async throws -> Void
     ) async throws -> IngestHarness {
         let harness = try IngestHarness(label: label)

@@ -121,7 +121,8 @@ import Testing
         #expect(new.segment == 1)
 
         // The loader resumes at its checkpoint, moves past the short segment and loads the new record.
-        let reader = try SpoolReader(directory: directory, from: checkpoint, maximumBatchBytes: 1 << 20, storage: storage)
+        let reader = try SpoolReader(
+            directory: directory, from: checkpoint, maximumBatchBytes: 1 << 20, storage: storage)
         #expect(try reader.next(upTo: writer.durableEnd)?.payload == [7])
         #expect(reader.skipped?.from == checkpoint)
     }

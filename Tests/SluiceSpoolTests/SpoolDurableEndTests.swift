@@ -150,13 +150,15 @@ import Testing
         try writer.recover()
         let next = try writer.append([3])
         try writer.sync()
-        #expect(try readAll(storage: storage, directory: directory, upTo: writer.durableEnd).map(\.end) == [first, next])
+        #expect(
+            try readAll(storage: storage, directory: directory, upTo: writer.durableEnd).map(\.end) == [first, next])
     }
 }
 
 /// Every record available from `position` up to `limit` on `storage`.
 func readAll(
-    storage: any SpoolStorage, directory: String, from position: SpoolPosition = .start, upTo limit: SpoolPosition = .end
+    storage: any SpoolStorage, directory: String, from position: SpoolPosition = .start,
+    upTo limit: SpoolPosition = .end
 ) throws -> [(payload: [UInt8], end: SpoolPosition)] {
     let reader = try SpoolReader(directory: directory, from: position, maximumBatchBytes: 4 << 20, storage: storage)
     var records: [(payload: [UInt8], end: SpoolPosition)] = []
