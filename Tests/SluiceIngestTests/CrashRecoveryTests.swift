@@ -51,12 +51,12 @@ import Testing
         let prefix = UUID().uuidString.prefix(8)
 
         /// Waits until at least `count` events were acknowledged (a busy machine may take a while).
-        func waitForAcknowledged(_ count: Int, timeout: Duration = .seconds(60)) async throws {
+        func waitForAcknowledged(_ count: Int, timeout: Duration = .seconds(300)) async throws {
             let deadline = ContinuousClock.now + timeout
             while acknowledged.withLock({ $0.count }) < count {
                 guard ContinuousClock.now < deadline else {
                     let refusals = refused.withLock { $0 }
-                    throw BackgroundProcessError("fewer than \(count) events acknowledged in \(timeout); \(refusals) refused")
+                    throw BackgroundProcessError("hung: fewer than \(count) events acknowledged in \(timeout); \(refusals) refused")
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
