@@ -3,6 +3,7 @@
 
 import Foundation
 import SluiceSpool
+import SluiceTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -124,18 +125,6 @@ package final class FaultInjectingStorage: SpoolStorage, @unchecked Sendable {
 
     /// The fsyncs blocked in ``holdSyncs()`` right now.
     package var heldSyncs: Int { withState { $0.heldCount } }
-
-    /// Waits until at least `count` fsyncs are held; false if `timeout` passes first.
-    package func waitForHeldSyncs(_ count: Int = 1, timeout: Duration) -> Bool {
-        let (seconds, attoseconds) = timeout.components
-        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
-        while heldCount < count {
-            guard condition.wait(until: deadline) else { return heldCount >= count }
-        }
-        return true
-    }
 
     // MARK: - Crashes
 
@@ -555,22 +544,5 @@ fileprivate final class MemoryLock: SpoolStorageLock {
 
     deinit {
         storage.releaseLock(path, generation: generation)
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood), a small seeded generator: the same seed gives the same crash.
-package struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    package init(seed: UInt64) {
-        state = seed
-    }
-
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

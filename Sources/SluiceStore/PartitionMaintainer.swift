@@ -55,9 +55,16 @@ public struct PartitionMaintainer: Sendable {
 
     /// Creates whatever partitions of the window around `today` are missing.
     ///
-    /// - Throws: `PostgresError` from the database (the transaction is rolled back, nothing half-made).
+    /// - Parameter beforeCommit: called on `connection` as the last statement of the transaction that creates
+    ///   partitions (a scheduler's lease fence); what it throws rolls the transaction back. Not called when
+    ///   nothing is missing, since nothing is then written.
+    /// - Throws: `PostgresError` from the database (the transaction is rolled back, nothing half-made), or
+    ///   what `beforeCommit` throws.
     @discardableResult
-    public func run(_ connection: PostgresConnection, today: CalendarDay = .today()) throws -> Report {
+    public func run(
+        _ connection: PostgresConnection, today: CalendarDay = .today(),
+        beforeCommit: (PostgresConnection) throws -> Void = { _ in }
+    ) throws -> Report {
         let window = (-backfillDays...premakeDays).map { today.adding(days: $0) }
         var missing = try missingDays(in: window, connection)
         var report = Report(existing: window.count - missing.count)
@@ -102,6 +109,7 @@ public struct PartitionMaintainer: Sendable {
                 }
                 report.created.append(name)
             }
+            try beforeCommit(connection)
         }
         return report
     }

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
+import SluiceScheduler
 import SluiceSpool
 import SluiceStore
 
@@ -13,6 +14,7 @@ struct ServeSettings {
     var configuration: IngestConfiguration
     var runJobs: Bool
     var logLevel: Logger.Level
+    var scheduler: SchedulerSettings
 
     init(_ command: Serve, environment: [String: String]) throws {
         func value<T: LosslessStringConvertible>(_ option: T?, _ name: String, _ fallback: T) throws -> T {
@@ -78,6 +80,27 @@ struct ServeSettings {
         let deadline = try value(command.shutdownDeadlineSeconds, "SLUICE_SHUTDOWN_DEADLINE", 30)
         guard deadline >= 0 else { throw ValidationError("--shutdown-deadline must not be negative") }
         configuration.shutdownDeadline = .seconds(deadline)
+
+        // Connections: timeouts and bounds.
+        configuration.idleTimeout = .seconds(
+            try positive(
+                value(command.idleTimeoutSeconds, "SLUICE_IDLE_TIMEOUT", Int(configuration.idleTimeout.components.seconds)),
+                "--idle-timeout"
+            )
+        )
+        configuration.readTimeout = .seconds(
+            try positive(
+                value(command.readTimeoutSeconds, "SLUICE_READ_TIMEOUT", Int(configuration.readTimeout.components.seconds)),
+                "--read-timeout"
+            )
+        )
+        configuration.maxConnections = try positive(
+            value(command.maxConnections, "SLUICE_MAX_CONNECTIONS", configuration.maxConnections), "--max-connections"
+        )
+        configuration.maxInflightRequests = try positive(
+            value(command.maxInflightRequests, "SLUICE_MAX_INFLIGHT_REQUESTS", configuration.maxInflightRequests),
+            "--max-inflight-requests"
+        )
         self.configuration = configuration
 
         runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))
@@ -86,6 +109,10 @@ struct ServeSettings {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = logLevel
+
+        scheduler = try SchedulerSettings(
+            intervals: command.jobIntervals, leaseTimeouts: command.jobLeaseTimeouts, environment: environment
+        )
     }
 
     /// Opens the database (the embedded one by default), serves until SIGTERM/SIGINT, then shuts down.
@@ -121,9 +148,11 @@ struct ServeSettings {
         var jobs: [any Service] = []
         if runJobs {
             jobs.append(
-                PartitionSchedule(
-                    connectionString: configuration.connectionString, maintainer: try PartitionMaintainer.fromEnvironment(),
-                    logger: logger
+                Scheduler(
+                    connectionString: configuration.connectionString,
+                    holder: JobHolder.identity(role: configuration.nodeID), entries: scheduler.entries,
+                    metrics: SchedulerMetrics(registry: IngestMetrics.registry, jobs: scheduler.entries.map(\.job.name)),
+                    shutdownDeadline: configuration.shutdownDeadline, logger: logger
                 )
             )
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 import Logging
 import SluiceIngest
 import SluicePostgres
@@ -28,17 +29,14 @@ import Testing
         // A: acknowledged at once (--ack memory), synced within 200 ms, loaded.
         let first = (0..<40).map { "a-\($0)" }
         _ = try await node.submit(first).get()
-        #expect(
-            await eventually(timeout: .seconds(120)) { server.committer.committedEnd > .start },
-            "hung: the memory-mode sync never came"
-        )
+        try await HangGuard.wait(for: "the memory-mode sync") { server.committer.committedEnd > .start }
         _ = try server.loader.committedPosition()
         #expect(try server.loader.loadAvailable().rows == 40)
 
         // B: acknowledged, written to the file by the committer, whose fsync the disk holds.
         storage.holdSyncs()
         _ = try await node.submit((0..<40).map { "b-\($0)" }).get()
-        #expect(storage.waitForHeldSyncs(1, timeout: .seconds(120)), "hung: the committer never reached its fsync")
+        try await HangGuard.wait(for: "the committer to reach its fsync") { storage.heldSyncs >= 1 }
         let segment = SpoolSegment(number: 0).path(in: configuration.spoolDirectory)
         let synced = try #require(storage.syncedContents(atPath: segment)).count
         #expect(try #require(storage.contents(atPath: segment)).count > synced, "B is in the file, not durable")
@@ -58,7 +56,7 @@ import Testing
 
         let restarted = try SimulatedNode(configuration: configuration, projectID: harness.projectID)
         #expect(restarted.server.startReport.checkpointGap == nil)
-        #expect(restarted.waitUntilLoaded(timeout: .seconds(120)), "hung: the loader did not catch up")
+        try restarted.waitUntilLoaded()
         restarted.stop()
         let counts = try harness.messageCounts()
         #expect(counts.count == 40 && counts.values.allSatisfy { $0 == 1 })
@@ -89,14 +87,4 @@ extension IngestHarness {
         }
         return SpoolPosition(segment: UInt64(segment), offset: UInt64(offset))
     }
-}
-
-/// Polls `condition` every 20 ms until it holds or `timeout` passes (a hang guard, not a timing check).
-func eventually(timeout: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }

@@ -1,5 +1,6 @@
 import EmbeddedPostgres
 import Foundation
+import SluiceHangGuard
 import SluicePostgres
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
     /// Runs a `sluice` command to its end; its exit code and output.
     static func run(_ arguments: [String]) throws -> (code: Int32, output: String) {
         let process = try BackgroundProcess([CrashRecoveryTests.binary] + arguments)
-        let code = try process.wait(timeout: .seconds(120))
+        let code = try process.wait(timeout: HangGuard.limit)
         return (code, process.log)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 import Logging
 import SluiceIngest
 import SluicePostgres
@@ -100,7 +101,7 @@ import Testing
             await traffic.send(to: node, storage: storage, submissions: 40, random: &random)
             outcome.phase = storage.hasCrashed ? .traffic : .loading
             // Let the loader work until the crash point comes (or it has loaded everything).
-            _ = await eventually(timeout: .seconds(120)) {
+            try await HangGuard.wait(for: "seed \(seed): the crash or the loader catching up") {
                 storage.hasCrashed || node.server.loader.position >= node.server.committer.committedEnd
             }
             if !storage.hasCrashed { outcome.phase = .idle }
@@ -128,8 +129,10 @@ import Testing
             return outcome
         }
         defer { node.stop() }
-        guard node.waitUntilLoaded(timeout: .seconds(120)) else {
-            Issue.record("seed \(seed): hung: the loader did not catch up after the restart")
+        do {
+            try node.waitUntilLoaded()
+        } catch {
+            Issue.record("seed \(seed): after the restart: \(error)")
             return outcome
         }
         let acknowledged = traffic.acknowledged.withLock { $0 }
@@ -149,8 +152,10 @@ import Testing
                 Issue.record("seed \(seed): a resend was refused: \(error)")
             }
         }
-        guard node.waitUntilLoaded(timeout: .seconds(120)) else {
-            Issue.record("seed \(seed): hung: the loader did not load the resent events")
+        do {
+            try node.waitUntilLoaded()
+        } catch {
+            Issue.record("seed \(seed): loading the resent events: \(error)")
             return outcome
         }
         counts = try Self.counts(projectID: projectID, databaseURL: databaseURL)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceHangGuard
 import SluiceIngest
 import SluiceSpool
 import SluiceSpoolTesting
@@ -74,18 +75,22 @@ final class SimulatedNode: Sendable {
                 ? .success(SpoolReceipt(stored: messageIDs.count, duplicates: 0))
                 : .failure(IngestError(.overloaded, "ring full"))
         }
-        return await withCheckedContinuation { (continuation: SpoolSubmission.Acknowledgement) in
-            var waiting = submission
-            waiting.acknowledgement = continuation
-            if !committer.submit(waiting) {
-                continuation.resume(returning: .failure(IngestError(.overloaded, "ring full")))
-            }
-        }
+        let acknowledgement = SpoolAcknowledgement()
+        var waiting = submission
+        waiting.acknowledgement = acknowledgement
+        return committer.submit(waiting)
+            ? await acknowledgement.result(until: SpoolCommitterTests.noShutdown)
+            : .failure(IngestError(.overloaded, "ring full"))
     }
 
-    /// Waits until the loader has committed everything durable so far; false if `timeout` passes first.
-    func waitUntilLoaded(timeout: Duration) -> Bool {
-        server.loader.waitUntilLoaded(server.committer.committedEnd, timeout: timeout)
+    /// Waits until the loader has committed everything durable so far.
+    ///
+    /// - Throws: ``Hung`` if the loader has not got there within ``HangGuard/limit``.
+    func waitUntilLoaded() throws {
+        let target = server.committer.committedEnd
+        try HangGuard.bounded("the loader to commit everything durable (up to \(target))") {
+            server.loader.waitUntilLoaded(target, timeout: $0)
+        }
     }
 
     /// A power loss: `storage` stops at once, then both threads are stopped and the lock released.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 import SluiceIngest
 import SluiceSpool
 import SluiceSpoolTesting
@@ -48,7 +49,7 @@ import Testing
             #expect((outcome.refused?.json?["error"] as? [String: Any])?["code"] as? String == "spool_failed")
             #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
             #expect(try await HTTP.get("\(server.baseURL)/readyz").status == 200)
-            try server.waitUntilLoaded(timeout: .seconds(120))
+            try server.waitUntilLoaded()
             let counts = try harness.messageCounts()
             #expect(outcome.acknowledged.allSatisfy { counts[$0] == 1 }, "an acknowledged event is missing")
             #expect(counts.values.allSatisfy { $0 == 1 }, "an event was stored twice")
@@ -71,26 +72,30 @@ import Testing
     static func fillAndRecover(server: RunningServer, writeKey: String) async throws -> FillOutcome {
         var outcome = FillOutcome()
         var batch = 0
-        var successesAfterRefusal = 0
-        let guardDeadline = ContinuousClock.now + .seconds(300)
         var pending = (0..<20).map { "f-0-\($0)" }
-        while outcome.refused == nil || successesAfterRefusal < 20 {
-            guard ContinuousClock.now < guardDeadline else {
-                throw HarnessError(
-                    "hung: \(outcome.refused == nil ? "the disk never filled" : "the server never recovered")"
-                        + " after \(batch) batches"
-                )
-            }
+        /// Sends the pending batch once; whether it was acknowledged.
+        func send() async throws -> Bool {
             let answer = try await post(pending, to: server, writeKey: writeKey)
-            if answer.status == 200 {
-                outcome.acknowledged.formUnion(pending)
-                if outcome.refused != nil { successesAfterRefusal += 1 }
-                batch += 1
-                pending = (0..<20).map { "f-\(batch)-\($0)" }
-            } else {
+            guard answer.status == 200 else {
                 if answer.status == 503 && outcome.refused == nil { outcome.refused = answer }
-                try await Task.sleep(for: .milliseconds(20))
+                return false
             }
+            outcome.acknowledged.formUnion(pending)
+            batch += 1
+            pending = (0..<20).map { "f-\(batch)-\($0)" }
+            return true
+        }
+        // Up to 20 acknowledged batches go on at once (so that the hang guard looks at the clock between them);
+        // a refused one is retried after the guard's poll interval.
+        try await HangGuard.wait(for: "the disk to fill") {
+            var sent = 0
+            while sent < 20, try await send() { sent += 1 }
+            return outcome.refused != nil
+        }
+        var successesAfterRefusal = 0
+        try await HangGuard.wait(for: "the server to take 20 batches in a row again after the full disk") {
+            while successesAfterRefusal < 20, try await send() { successesAfterRefusal += 1 }
+            return successesAfterRefusal == 20
         }
         return outcome
     }
@@ -106,14 +111,10 @@ import Testing
 
             // The ids of the failed write were forgotten: the client's retry is stored, not taken for a
             // duplicate of events that never reached the disk.
-            var retried = try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey)
-            let deadline = ContinuousClock.now + .seconds(120)
-            while retried.status != 200 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-                retried = try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey)
+            try await HangGuard.wait(for: "the server to take the retried events") {
+                try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey).status == 200
             }
-            #expect(retried.status == 200, "hung: the server never took events again")
-            try server.waitUntilLoaded(timeout: .seconds(120))
+            try server.waitUntilLoaded()
             #expect(try harness.messageCounts() == ["e-1": 1, "e-2": 1])
         }
     }
@@ -145,7 +146,7 @@ import Testing
                 answered.set()
                 return answer
             }
-            #expect(storage.waitForHeldSyncs(1, timeout: .seconds(120)), "hung: the fsync never started")
+            try await HangGuard.wait(for: "the fsync to start") { storage.heldSyncs >= 1 }
             #expect(!answered.isSet, "answered before its fsync completed")
             storage.releaseSyncs()
             let answer = try await request.value
@@ -158,12 +159,10 @@ import Testing
             harness, server in
             _ = try await Self.post(["r-1"], to: server, writeKey: harness.writeKey)
             var ready = try await HTTP.get("\(server.baseURL)/readyz")
-            let deadline = ContinuousClock.now + .seconds(120)
-            while ready.status == 200 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
+            try await HangGuard.wait(for: "the spool to count as over its budget") {
                 ready = try await HTTP.get("\(server.baseURL)/readyz")
+                return ready.status == 503
             }
-            #expect(ready.status == 503, "hung: the spool never counted as over its budget")
             #expect(ready.body.contains(#""ready":false,"database":"ok""#))
             #expect(ready.body.contains("disk budget"))
             #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)

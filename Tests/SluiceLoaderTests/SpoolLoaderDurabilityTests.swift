@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceHangGuard
 import SluiceLoader
 import SluicePostgres
 import SluiceSpool
@@ -132,17 +133,15 @@ import Testing
         )
         let loader = loader(spool)
         let running = RunningLoader(loader)
-        #expect(
-            eventually(timeout: .seconds(120)) {
-                if case .refused = loader.health { return true }
-                return false
-            }, "hung: the loader never refused the other spool's checkpoint"
-        )
+        try HangGuard.wait(for: "the loader to refuse the other spool's checkpoint") {
+            if case .refused = loader.health { return true }
+            return false
+        }
         guard case .refused(let message) = loader.health else { return }
         #expect(message.contains("belongs to spool another-spool"))
         #expect(try fixture.count() == 0)
         #expect(try segments() == [0])
-        #expect(running.stop())
+        try running.stop()
 
         let removed = try SpoolCheckpointStore.reset(nodeID: fixture.nodeID, on: fixture.database)
         #expect(removed?.spoolID == "another-spool")
@@ -166,20 +165,16 @@ import Testing
         try admin.execute("ALTER DATABASE \(fixture.databaseName) ALLOW_CONNECTIONS false")
         let loader = loader(spool)
         let running = RunningLoader(loader)
-        defer { _ = running.stop() }
-        #expect(
-            eventually(timeout: .seconds(120)) {
-                if case .databaseUnavailable = loader.health { return true }
-                return false
-            }, "hung: the outage was never reported"
-        )
+        defer { try? running.stop() }
+        try HangGuard.wait(for: "the loader to report the outage") {
+            if case .databaseUnavailable = loader.health { return true }
+            return false
+        }
         try admin.execute("ALTER DATABASE \(fixture.databaseName) ALLOW_CONNECTIONS true")
-        #expect(
-            eventually(timeout: .seconds(120)) {
-                if case .refused = loader.health { return true }
-                return false
-            }, "hung: the loader never checked the checkpoint's spool"
-        )
+        try HangGuard.wait(for: "the loader to check the checkpoint's spool") {
+            if case .refused = loader.health { return true }
+            return false
+        }
         #expect(try fixture.count() == 0)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 import SluiceSpool
 import SluiceSpoolTesting
 import Testing
@@ -134,11 +135,12 @@ import Testing
             }
         }
         thread.start()
-        #expect(storage.waitForHeldSyncs(1, timeout: .seconds(120)), "hung: the fsync never reached the storage")
+        try await HangGuard.wait(for: "the fsync to reach the storage") { storage.heldSyncs >= 1 }
         #expect(done.value == nil)
         #expect(storage.syncedContents(atPath: "/data/spool/a") == [])
         storage.releaseSyncs()
-        #expect(done.wait(timeout: .seconds(120)) == "synced", "hung: the released fsync never returned")
+        try await HangGuard.wait(for: "the released fsync to return") { done.value != nil }
+        #expect(done.value == "synced")
         #expect(storage.syncedContents(atPath: "/data/spool/a") == [1])
     }
 
@@ -192,13 +194,5 @@ final class SyncOutcome: @unchecked Sendable {
         stored = value
         condition.broadcast()
         condition.unlock()
-    }
-
-    func wait(timeout: Duration) -> String? {
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
-        condition.lock()
-        defer { condition.unlock() }
-        while stored == nil && condition.wait(until: deadline) {}
-        return stored
     }
 }
