@@ -154,6 +154,33 @@ import Testing
         }
     }
 
+    @Test func aCheckpointTakenOverByAnotherSpoolStopsLoadingAndFailsHealthz() async throws {
+        _ = try await Self.withServer("takenover", storage: FaultInjectingStorage()) { harness, server in
+            #expect(try await Self.post(["t-1"], to: server, writeKey: harness.writeKey).status == 200)
+            try server.waitUntilLoaded()
+            // Another spool now claims this node's checkpoint, and the loader's session breaks, so the loader
+            // reads the checkpoint again before its next batch.
+            let database = try harness.connection()
+            try database.execute("UPDATE sluice.spool_checkpoints SET spool_id = 'other-spool'")
+            try database.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'sluice loader%'"
+            )
+            #expect(try await Self.post(["t-2"], to: server, writeKey: harness.writeKey).status == 200)
+            var health = try await HTTP.get("\(server.baseURL)/healthz")
+            try await HangGuard.wait(for: "the loader to read the checkpoint again and refuse it") {
+                health = try await HTTP.get("\(server.baseURL)/healthz")
+                return health.status == 503
+            }
+            #expect(health.body.contains("belongs to spool other-spool"))
+            // Events are still taken durably; they wait in the spool, unloaded.
+            let ready = try await HTTP.get("\(server.baseURL)/readyz")
+            #expect(ready.status == 200)
+            #expect(ready.body.contains(#""loader":"#))
+            #expect(try await Self.post(["t-3"], to: server, writeKey: harness.writeKey).status == 200)
+            #expect(try harness.messageCounts() == ["t-1": 1])
+        }
+    }
+
     @Test func readinessFollowsTheSpoolBudgetAndSaysWhy() async throws {
         _ = try await Self.withServer("readybudget", storage: FaultInjectingStorage(), { $0.spoolMaxBytes = 1 }) {
             harness, server in
