@@ -163,7 +163,7 @@ import Testing
             let database = try harness.connection()
             try database.execute("UPDATE sluice.spool_checkpoints SET spool_id = 'other-spool'")
             try database.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'sluice loader%'"
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'sluice loader%' AND datname = current_database()"
             )
             #expect(try await Self.post(["t-2"], to: server, writeKey: harness.writeKey).status == 200)
             var health = try await HTTP.get("\(server.baseURL)/healthz")
