@@ -192,6 +192,7 @@ import Testing
     /// After known traffic, every metric `docs/operations.md` names is on `/metrics` with the value that traffic
     /// implies, recomputed here from the requests, the spool directory and the database.
     @Test func everyDocumentedMetricHasTheValueOfKnownTraffic() async throws {
+        let started = ContinuousClock.now
         let setup = try await offThePool { try CrashRecoveryTests.setup("metrics") }
         defer { setup.removeSpool() }
         let server = try await ChildServer.start(
@@ -211,6 +212,9 @@ import Testing
         #expect(slow.send("POST /v1/batch HTTP/1.1\r\nHost: sluice\r\n"))
         try await slow.waitForClose()
         try await ServerPromisesTests.expectStoredOnce(["m-1", "m-2"], databaseURL: setup.databaseURL)
+        // One request to the variant endpoint, for an experiment no project has.
+        let variant = try await HTTP.get("\(server.url)/v1/experiments/no-such-test/variant?userId=u-1")
+        #expect(variant.status == 401 || variant.status == 404, "\(variant.body)")
 
         let database = try PostgresConnection(setup.databaseURL)
         func lastSuccess() throws -> Double? {
@@ -268,8 +272,36 @@ import Testing
             "sluice_job_running": ("sluice_job_running", job, 0),
             "sluice_job_last_success_timestamp_seconds": ("sluice_job_last_success_timestamp_seconds", job, success),
             "sluice_connections_closed_total": ("sluice_connections_closed_total", ["reason": "read_timeout"], 1),
+            // Started against a reachable database: the window holds its ids, and the loader dropped nothing.
+            "sluice_dedupe_window_complete": ("sluice_dedupe_window_complete", [:], 1),
+            "sluice_load_duplicates_dropped_total": ("sluice_load_duplicates_dropped_total", [:], 0),
+            "sluice_experiment_variant_requests_total": ("sluice_experiment_variant_requests_total", [:], 1),
+            "sluice_experiment_definitions": ("sluice_experiment_definitions", [:], 0),
         ]
-        #expect(Set(try Self.documentedMetrics()) == Set(expected.keys), "a documented metric without a check here")
+        // Values that depend on when they are read: the window's span (from its oldest id, received during this
+        // test, to now) and the definition cache's reloads (at start, then on an interval).
+        let elapsed = (ContinuousClock.now - started).components  // allow-timing: the span under test is at most this
+        let testSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18 + 1  // allow-timing: its bound
+        let ranges: [String: (name: String, labels: [String: String], range: ClosedRange<Double>)] = [
+            "sluice_dedupe_window_span_seconds": ("sluice_dedupe_window_span_seconds", [:], 0...testSeconds),
+            "sluice_experiment_definitions_refreshes_total": (
+                "sluice_experiment_definitions_refreshes_total", ["outcome": "ok"], 1...Double.infinity
+            ),
+        ]
+        // These count what the assignments job did for one experiment; the experiments suites run that job, and
+        // no experiment exists here.
+        let perExperiment: Set<String> = [
+            "sluice_experiment_assignments_total", "sluice_experiment_exposures_total",
+            "sluice_experiment_exposure_mismatches_total",
+        ]
+        for (documented, check) in ranges.sorted(by: { $0.key < $1.key }) {
+            let actual = Self.value(check.name, check.labels, in: samples)
+            #expect(actual.map { check.range.contains($0) } == true, "\(documented): \(actual.map { "\($0)" } ?? "absent"), expected in \(check.range)")
+        }
+        #expect(
+            Set(try Self.documentedMetrics()) == Set(expected.keys).union(ranges.keys).union(perExperiment),
+            "a documented metric without a check here"
+        )
         for (documented, check) in expected.sorted(by: { $0.key < $1.key }) {
             let actual: Double? = Self.value(check.name, check.labels, in: samples)
             // A time read back from PostgreSQL's microseconds through a Double: equal to the text's precision.
