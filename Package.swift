@@ -94,6 +94,19 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The browser side of ingest: the tracker script served at /sluice.js, and CORS on the Segment endpoints.
+        .target(
+            name: "SluiceTracker",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -110,7 +123,7 @@ let package = Package(
             name: "SluiceIngest",
             dependencies: [
                 "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
-                "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTracker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -252,6 +265,7 @@ let package = Package(
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
                 "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
+                "SluiceTracker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -265,6 +279,11 @@ let package = Package(
             name: "SluiceExperimentsTests",
             dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceTrackerTests",
+            dependencies: ["SluiceTracker", .product(name: "CompressNIO", package: "compress-nio")],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceFuzzingTests", dependencies: ["SluiceFuzzing"], swiftSettings: strictSwift),

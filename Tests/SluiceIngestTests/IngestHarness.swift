@@ -159,7 +159,7 @@ enum HTTP {
         try await send(URLRequest(url: URL(string: url)!))
     }
 
-    private static func send(_ request: URLRequest) async throws -> HTTPAnswer {
+    static func send(_ request: URLRequest) async throws -> HTTPAnswer {
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         var headers: [String: String] = [:]
