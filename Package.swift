@@ -230,6 +230,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Tests in a real browser: headless Chromium loads pages, dumps their DOM, takes screenshots.
+        .target(
+            name: "SluiceBrowserTesting",
+            dependencies: ["SluiceHangGuard"],
+            path: "Tests/SluiceBrowserTesting",
+            swiftSettings: strictSwift
+        ),
+
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
@@ -265,7 +273,7 @@ let package = Package(
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
                 "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
-                "SluiceTracker",
+                "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
