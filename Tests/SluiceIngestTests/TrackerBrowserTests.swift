@@ -21,7 +21,8 @@ import Testing
         let harness = try await offThePool { try IngestHarness(label: "trackerbrowser") }
         defer { harness.removeSpool() }
         try await harness.withServer { server in
-            try await PageOrigin.withServer(page: Self.page(sluice: server.baseURL, writeKey: harness.writeKey)) { site in
+            let pages = ["/start": Self.page(sluice: server.baseURL, writeKey: harness.writeKey), "/done": "<p>done</p>"]
+            try await PageOrigin.withServer(pages: pages) { site in
                 let browser = try chromium.open(site + "/start?utm_source=newsletter&utm_medium=email&utm_campaign=launch")
                 let rows: [StoredEvent]
                 do {
@@ -119,40 +120,23 @@ struct StoredEvent: Sendable {
     }
 }
 
-/// A second tiny HTTP server on another port (so another origin) that serves the test page at `/start` and a
-/// plain page at `/done`.
+/// A second tiny HTTP server on another port (so another origin) that serves `pages`: path → HTML.
 enum PageOrigin {
-    static func withServer<T: Sendable>(page: String, _ body: (String) async throws -> T) async throws -> T {
+    static func withServer<T: Sendable>(pages: [String: String], _ body: (String) async throws -> T) async throws -> T {
         let router = Router()
-        router.get("/start") { _, _ in Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: .init(string: page))) }
-        router.get("/done") { _, _ in Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: .init(string: "<p>done</p>"))) }
+        for (path, html) in pages {
+            router.get(RouterPath(path)) { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: .init(string: html)))
+            }
+        }
         var logger = Logger(label: "sluice-test-page")
         logger.logLevel = .warning
-        let port = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                port.continuation.yield(channel.localAddress?.port ?? 0)
-                port.continuation.finish()
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = port.stream.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            running.cancel()
-            throw HarnessError("the page server did not start")
-        }
-        do {
-            let result = try await body("http://127.0.0.1:\(bound)")
-            await group.triggerGracefulShutdown()
-            try await running.value
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            throw error
+        let address = BindAddress.hostname("127.0.0.1", port: 0)
+        return try await withRunningApplication(
+            logger: logger,
+            { Application(router: router, configuration: .init(address: address), onServerRunning: $0, logger: logger) }
+        ) { port in
+            try await body("http://127.0.0.1:\(port)")
         }
     }
 }
