@@ -58,7 +58,7 @@ public struct HeadlessChromium: Sendable {
     public static func required() throws -> HeadlessChromium {
         guard let chromium = find() else {
             throw BrowserError(
-                "chromium is not installed, and CI=true requires the browser tests: run scripts/ensure-deps.sh "
+                "chromium is not installed, and CI=true requires the browser tests: run scripts/ensure-deps.sh --tests "
                     + "(apt-get install -y chromium) or set SLUICE_CHROMIUM to a Chromium binary"
             )
         }
