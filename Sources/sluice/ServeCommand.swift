@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-interval"),
         help: ArgumentHelp(
             "How often a job runs, NAME=DURATION (e.g. partitions=15m; 90, 90s, 15m, 2h, 1d); repeatable "
-                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h).",
+                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h, assignments 5m).",
             valueName: "name=duration"
         )
     )
@@ -81,7 +81,7 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-lease-timeout"),
         help: ArgumentHelp(
             "How soon another node may take over a job whose holder died, NAME=DURATION; repeatable "
-                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m).",
+                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m, assignments 2m).",
             valueName: "name=duration"
         )
     )
