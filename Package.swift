@@ -292,7 +292,8 @@ let package = Package(
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: [
-                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport", "SluiceHangGuard",
+                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                "SluiceHangGuard", "EmbeddedPostgres",
             ],
             swiftSettings: strictSwift
         ),
@@ -380,7 +381,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceStoreTests",
-            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport", "SluiceHangGuard"],
             swiftSettings: strictSwift
         ),
     ]

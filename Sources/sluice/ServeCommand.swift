@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
     var maxInflationRatio: Int?
     @Option(name: .customLong("dedupe-window"), help: help("Seconds a messageId is remembered per project", env: "SLUICE_DEDUPE_WINDOW", default: "86400"))
     var dedupeWindowSeconds: Int64?
-    @Option(name: .customLong("dedupe-capacity"), help: help("The most messageIds remembered (about 30 bytes each)", env: "SLUICE_DEDUPE_CAPACITY", default: "5000000"))
+    @Option(name: .customLong("dedupe-capacity"), help: help("The most messageIds remembered (about 36 bytes each, reserved at start)", env: "SLUICE_DEDUPE_CAPACITY", default: "5000000"))
     var dedupeCapacity: Int?
     @Option(name: .customLong("ip-mode"), help: help("What is stored of client IP addresses: drop, truncate (/24, /48) or hash (daily-rotating salt)", env: "SLUICE_IP_MODE", default: "truncate"))
     var ipMode: String?

@@ -112,8 +112,6 @@ CREATE TABLE experiments.assignment_watermarks (
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
 
--- The job reads the events received since its watermark. Rows arrive in received_at order, so a BRIN
--- summary lets that read skip every block range received before it, in every daily partition (an event
--- backfilled into an old day is found too), at a small fraction of a B-tree's COPY cost.
-CREATE INDEX IF NOT EXISTS events_received_at_brin ON analytics.events USING brin (received_at)
-    WITH (pages_per_range = 32);
+-- The job reads the events received since its watermark through events_received_at_brin (migration 0005):
+-- rows arrive in received_at order, so that BRIN summary lets the read skip every block range received
+-- before the watermark, in every daily partition (an event backfilled into an old day is found too).
