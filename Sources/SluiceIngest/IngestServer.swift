@@ -11,6 +11,7 @@ import SluicePostgres
 import SluiceRing
 import SluiceSpool
 import SluiceStore
+import SluiceTracker
 
 /// `sluice serve` assembled: the spool repaired, the dedupe window rebuilt, the committer and loader ready,
 /// and the HTTP application that runs them as services.
@@ -31,6 +32,8 @@ package final class IngestServer: Sendable {
     package let projects: ProjectDirectory
     let enricher: Enricher
     let logger: Logger
+    /// The tracker served at `GET /sluice.js`, minified and gzipped once here.
+    package let tracker: TrackerScript
     /// Completes the start once the database is back; nil when it was reachable at start.
     let recovery: DedupeRecovery?
 
@@ -55,6 +58,7 @@ package final class IngestServer: Sendable {
     ///   keys saved from it: the message says which.
     package init(configuration: IngestConfiguration, secret: [UInt8], logger: Logger) throws {
         IngestMetrics.bootstrap()
+        self.tracker = try TrackerScript.bundled()
         self.configuration = configuration
         self.logger = logger
         let directory = configuration.spoolDirectory
@@ -216,6 +220,7 @@ package final class IngestServer: Sendable {
             shutdown: shutdown, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
+        TrackerRoutes(script: tracker).addRoutes(to: router)
         for add in routes { add(router) }
         let pipeline = IngestPipeline(
             committer: committer, loader: loader, shutdown: shutdown, grace: configuration.shutdownGrace, logger: logger
