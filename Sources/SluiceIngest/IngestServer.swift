@@ -12,6 +12,7 @@ import SluicePostgres
 import SluiceRing
 import SluiceSpool
 import SluiceStore
+import SluiceTracker
 
 /// `sluice serve` assembled: the spool locked and repaired, the dedupe window rebuilt, the committer and
 /// loader ready, and the HTTP application that runs them as services.
@@ -39,6 +40,8 @@ package final class IngestServer: Sendable {
     package let projects: ProjectDirectory
     let enricher: Enricher
     let logger: Logger
+    /// The tracker served at `GET /sluice.js`, minified and gzipped once here.
+    package let tracker: TrackerScript
     /// Completes the start once the database is back; nil when it was reachable at start.
     let recovery: DedupeRecovery?
 
@@ -72,6 +75,7 @@ package final class IngestServer: Sendable {
         throws
     {
         IngestMetrics.bootstrap()
+        self.tracker = try TrackerScript.bundled()
         self.configuration = configuration
         self.logger = logger
         let spool = try spool ?? SpoolDirectory.open(configuration.spoolDirectory, storage: configuration.spoolStorage)
@@ -273,6 +277,7 @@ package final class IngestServer: Sendable {
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader, spoolMaxBytes: configuration.spoolMaxBytes)
             .addRoutes(to: router)
+        TrackerRoutes(script: tracker).addRoutes(to: router)
         for add in routes { add(router) }
         let pipeline = IngestPipeline(
             committer: committer, loader: loader, spool: spool, shutdown: shutdown, grace: configuration.shutdownGrace,
