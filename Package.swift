@@ -73,6 +73,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // For tests: a spool storage that loses unsynced data at a simulated crash and injects disk faults.
+        .target(
+            name: "SluiceSpoolTesting",
+            dependencies: ["SluiceSpool", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
+
         // Segment's Tracking API: decoding request bytes into events, validation, clock skew.
         .target(
             name: "SluiceSegment",
@@ -225,8 +232,8 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceExperiments",
-                "SluiceExperimentsStore", "SluiceExperimentsAPI",
+                "SluiceIngest", "SluiceEnrichment", "SluiceSpool", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -283,7 +290,11 @@ let package = Package(
         .testTarget(
             name: "SluiceRingTests", dependencies: ["SluiceRing", "SluiceHangGuard"], swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceSpoolTests",
+            dependencies: ["SluiceSpool", "SluiceSpoolTesting", "SluiceZstd", "SluiceHangGuard"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment", "SluiceTestSupport"],
@@ -292,8 +303,8 @@ let package = Package(
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: [
-                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
-                "SluiceHangGuard", "EmbeddedPostgres",
+                "SluiceLoader", "SluiceSpool", "SluiceSpoolTesting", "SluiceCore", "SluicePostgres", "SluiceStore",
+                "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
             ],
             swiftSettings: strictSwift
         ),
@@ -301,8 +312,8 @@ let package = Package(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
-                "SluiceTracker", "SluiceBrowserTesting",
+                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceSpoolTesting", "SluiceEnrichment",
+                "SluiceHangGuard", "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
