@@ -73,6 +73,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // For tests: a spool storage that loses unsynced data at a simulated crash and injects disk faults.
+        .target(
+            name: "SluiceSpoolTesting",
+            dependencies: ["SluiceSpool", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
+
         // Segment's Tracking API: decoding request bytes into events, validation, clock skew.
         .target(
             name: "SluiceSegment",
@@ -91,6 +98,19 @@ let package = Package(
         .target(
             name: "SluiceExperiments",
             dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The browser side of ingest: the tracker script served at /sluice.js, and CORS on the Segment endpoints.
+        .target(
+            name: "SluiceTracker",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
             swiftSettings: strictSwift
         ),
 
@@ -137,7 +157,7 @@ let package = Package(
             name: "SluiceIngest",
             dependencies: [
                 "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
-                "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTracker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -212,8 +232,8 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceExperiments",
-                "SluiceExperimentsStore", "SluiceExperimentsAPI",
+                "SluiceIngest", "SluiceEnrichment", "SluiceSpool", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -245,6 +265,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Tests in a real browser: headless Chromium loads pages, dumps their DOM, takes screenshots.
+        .target(
+            name: "SluiceBrowserTesting",
+            dependencies: ["SluiceHangGuard"],
+            path: "Tests/SluiceBrowserTesting",
+            swiftSettings: strictSwift
+        ),
+
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
@@ -262,7 +290,11 @@ let package = Package(
         .testTarget(
             name: "SluiceRingTests", dependencies: ["SluiceRing", "SluiceHangGuard"], swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceSpoolTests",
+            dependencies: ["SluiceSpool", "SluiceSpoolTesting", "SluiceZstd", "SluiceHangGuard"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment", "SluiceTestSupport"],
@@ -271,8 +303,8 @@ let package = Package(
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: [
-                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
-                "SluiceHangGuard", "EmbeddedPostgres",
+                "SluiceLoader", "SluiceSpool", "SluiceSpoolTesting", "SluiceCore", "SluicePostgres", "SluiceStore",
+                "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
             ],
             swiftSettings: strictSwift
         ),
@@ -280,7 +312,8 @@ let package = Package(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
+                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceSpoolTesting", "SluiceEnrichment",
+                "SluiceHangGuard", "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -296,6 +329,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
+        .testTarget(
+            name: "SluiceTrackerTests",
+            dependencies: ["SluiceTracker", .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: strictSwift
+        ),
+
         // Real PostgreSQL: experiment definitions, the assignments job, the result counts.
         .testTarget(
             name: "SluiceExperimentsStoreTests",

@@ -11,8 +11,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the ingest server: Segment's HTTP Tracking API into PostgreSQL.",
         discussion: """
             Every option can also be set with the SLUICE_… environment variable named in its help; the \
-            option wins. Ready when GET /readyz answers 200. SIGTERM or SIGINT stops taking requests, drains \
-            what was accepted into the spool and lets the loader copy it into PostgreSQL until \
+            option wins. Ready when GET /readyz answers 200. GET /sluice.js serves the tracker for web pages \
+            (docs/tracker.md); the Segment endpoints answer CORS, so pages of any origin can post. SIGTERM or \
+            SIGINT stops taking requests, drains what was accepted into the spool and lets the loader copy it \
+            into PostgreSQL until \
             --shutdown-deadline seconds after the signal; connections still open then are closed, and whatever \
             is not loaded is loaded at the next start.
             """
@@ -22,7 +24,7 @@ struct Serve: AsyncParsableCommand {
     var host: String?
     @Option(help: help("The port to listen on; 0 picks a free one", env: "SLUICE_PORT", default: "8080"))
     var port: Int?
-    @Option(name: .customLong("spool-dir"), help: help("The spool's directory", env: "SLUICE_SPOOL_DIR", default: ".sluice/spool"))
+    @Option(name: .customLong("spool-dir"), help: help("The spool's directory, locked by one server at a time", env: "SLUICE_SPOOL_DIR", default: ".sluice/spool"))
     var spoolDirectory: String?
     @Option(help: help("When to answer 200: durable (after fsync) or memory (after the ring; a crash loses the unflushed events)", env: "SLUICE_ACK", default: "durable"))
     var ack: String?

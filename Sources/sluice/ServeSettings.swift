@@ -8,6 +8,7 @@ import SluiceExperimentsAPI
 import SluiceIngest
 import SluicePostgres
 import SluiceScheduler
+import SluiceSpool
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
@@ -133,6 +134,9 @@ struct ServeSettings {
         }
         let logger = Logger(label: "sluice")
         var configuration = self.configuration
+        // Before the database and before anything reads the spool: a second server on the same directory
+        // must stop here, having touched nothing.
+        let openedSpool = try SpoolDirectory.open(configuration.spoolDirectory, storage: configuration.spoolStorage)
 
         var embedded: EmbeddedDatabase?
         if let url = database.configuredURL {
@@ -158,7 +162,7 @@ struct ServeSettings {
         defer { embedded?.close() }
 
         let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
-        let server = try IngestServer(configuration: configuration, secret: secret, logger: logger)
+        let server = try IngestServer(configuration: configuration, spool: openedSpool, secret: secret, logger: logger)
         var jobs: [any Service] = []
         if runJobs {
             jobs.append(
@@ -189,25 +193,40 @@ struct ServeSettings {
     }
 }
 
-/// The secret from which the daily salt of `--ip-mode hash` is derived: `SLUICE_IP_SECRET` (hex), else a
-/// random one kept in the spool directory, so that hashes stay stable across restarts within a day.
+/// The secret from which the daily salt of `--ip-mode hash` is derived: `SLUICE_IP_SECRET` (64 hexadecimal
+/// digits), else a random one of 32 bytes kept in the spool directory, so that hashes stay stable across restarts
+/// within a day.
 enum IPSecret {
+    /// The secret's length in bytes (docs/operations.md).
+    static let length = 32
+
+    /// - Throws: `ValidationError` when `SLUICE_IP_SECRET` is not 64 hexadecimal digits, or `SPOOL_DIR/ip-secret`
+    ///   exists with another length than 32 bytes (replacing it would silently change every address hash).
     static func load(spoolDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> [UInt8]
     {
         if let hex = environment["SLUICE_IP_SECRET"], !hex.isEmpty {
-            guard let bytes = bytes(hex: hex), bytes.count >= 16 else {
-                throw ValidationError("SLUICE_IP_SECRET must be at least 32 hexadecimal digits")
+            guard let bytes = bytes(hex: hex), bytes.count == length else {
+                throw ValidationError(
+                    "SLUICE_IP_SECRET must be 64 hexadecimal digits (32 bytes, e.g. from 'openssl rand -hex 32'), "
+                        + "not \(hex.utf8.count) characters"
+                )
             }
             return bytes
         }
         let path = spoolDirectory + "/ip-secret"
-        if let data = FileManager.default.contents(atPath: path), data.count >= 16 {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count == length else {
+                throw ValidationError(
+                    "\(path) holds \(data.count) bytes, not \(length): restore it, or delete it to start with a new "
+                        + "secret (today's address hashes then change)"
+                )
+            }
             return Array(data)
         }
         try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let secret = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600])
         else {
             throw ValidationError("cannot write \(path): check that the spool directory is writable")
