@@ -152,6 +152,31 @@ extension PostgresConnection {
         return try endCopyIn(sql)
     }
 
+    /// Runs `COPY … FROM STDIN` with data already in the statement's format (a whole binary stream, header
+    /// and trailer included), which `body` produces in pieces and hands to `send` (a restore decompressing an
+    /// archive as it goes).
+    ///
+    /// When `body` throws, the `COPY` is aborted (nothing inserted) and the error rethrown.
+    ///
+    /// - Returns: the number of rows the server reports it copied.
+    /// - Throws: `PostgresError`, as ``copyFrom(_:chunkBytes:_:)``; or what `body` threw.
+    public func copyFrom(
+        _ sql: String, streaming body: (_ send: ([UInt8]) throws(PostgresError) -> Void) throws -> Void
+    ) throws -> Int {
+        try beginCopyIn(sql)
+        do {
+            try body { bytes throws(PostgresError) in
+                try bytes.withUnsafeBufferPointer { buffer throws(PostgresError) in
+                    try putCopyData(UnsafeRawBufferPointer(buffer), statement: sql)
+                }
+            }
+        } catch {
+            abortCopyIn(reason: "\(error)")
+            throw error
+        }
+        return try endCopyIn(sql)
+    }
+
     /// `EventRow.columns`, quoted (`"timestamp"` is a keyword) and comma-separated.
     static let eventColumnList = EventRow.columns.map { "\"\($0)\"" }.joined(separator: ", ")
 
@@ -230,7 +255,7 @@ extension PostgresConnection {
     }
 
     /// Calls `body` with each pending result and frees it, until libpq has none left.
-    private func drainResults(_ body: (OpaquePointer) -> Void) {
+    func drainResults(_ body: (OpaquePointer) -> Void) {
         while let result = PQgetResult(handle) {
             let status = PQresultStatus(result)
             body(result)
@@ -242,7 +267,7 @@ extension PostgresConnection {
     }
 
     /// Reads and discards the rows of a `COPY … TO STDOUT` that was started by mistake, and its results.
-    private func drainCopyOut() {
+    func drainCopyOut() {
         var buffer: UnsafeMutablePointer<CChar>?
         while PQgetCopyData(handle, &buffer, 0) > 0 {
             PQfreemem(buffer)
