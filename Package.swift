@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
     ],
     targets: [
         // C libraries, each behind one thin system-library target.
@@ -144,6 +145,23 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Retention rules without I/O: due days, archive names, manifest lines, the binary COPY stream check.
+        .target(
+            name: "SluiceRetention",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The retention job, `sluice archive list|restore`: partitions to verified zstd archives and back.
+        .target(
+            name: "SluiceRetentionJob",
+            dependencies: [
+                "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // A private PostgreSQL cluster (initdb, start, stop) for the embedded default and for tests.
         .target(
             name: "EmbeddedPostgres",
@@ -155,7 +173,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment",
+                "SluiceIngest", "SluiceEnrichment", "SluiceRetention", "SluiceRetentionJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -172,6 +190,17 @@ let package = Package(
         ),
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceRetentionTests", dependencies: ["SluiceRetention", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceRetentionJobTests",
+            dependencies: [
+                "SluiceRetentionJob", "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload",
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceWorkloadTests",
             dependencies: ["SluiceWorkload", "SluiceEnrichment", "SluiceSegment"],
