@@ -23,7 +23,8 @@ import Testing
     @Test func readsTheRetentionDaysFromTheEnvironment() throws {
         let window = try PartitionWindow.fromEnvironment(["SLUICE_BACKFILL_DAYS": "200", "SLUICE_RETENTION_DAYS": "45"])
         #expect(window.daysBack == 45 && window.backfillDays == 200 && window.retentionDays == 45)
-        #expect(try PartitionWindow.fromEnvironment(["SLUICE_BACKFILL_DAYS": "200"]).daysBack == 90, "default retention")
+        #expect(
+            try PartitionWindow.fromEnvironment(["SLUICE_BACKFILL_DAYS": "200"]).daysBack == 90, "default retention")
         #expect(try PartitionWindow.retentionDays([:]) == 90)
         #expect(throws: PartitionWindow.SettingError.self) {
             try PartitionWindow.fromEnvironment(["SLUICE_RETENTION_DAYS": "forever"])
