@@ -82,7 +82,7 @@ public struct Migrator: Sendable {
                 )
             }
             report.applied.append(file.name)
-            report.version = file.version
+            report.version = max(report.version, file.version)
         }
         return report
     }

@@ -76,10 +76,16 @@ public struct PartitionMaintainer: Sendable {
     /// and the `COPY`s queued behind the request go through), and the run tries again after a pause, up to
     /// ``lockAttempts`` times. Blocks the calling thread for the pauses.
     ///
+    /// - Parameter beforeCommit: called on `connection` as the last statement of the transaction that creates
+    ///   partitions (a scheduler's lease fence); what it throws rolls the transaction back. Not called when
+    ///   nothing is missing, since nothing is then written.
     /// - Throws: `StoreError` when every attempt timed out on a lock; `PostgresError` from the database
-    ///   otherwise (the transaction is rolled back, nothing half-made).
+    ///   otherwise (the transaction is rolled back, nothing half-made); or what `beforeCommit` throws.
     @discardableResult
-    public func run(_ connection: PostgresConnection, today: CalendarDay = .today()) throws -> Report {
+    public func run(
+        _ connection: PostgresConnection, today: CalendarDay = .today(),
+        beforeCommit: (PostgresConnection) throws -> Void = { _ in }
+    ) throws -> Report {
         let days = window.dayList(today: today)
         let missing = try missingDays(in: days, connection)
         guard !missing.isEmpty else { return Report(existing: days.count) }
@@ -88,7 +94,7 @@ public struct PartitionMaintainer: Sendable {
         var attempt = 1
         while true {
             do {
-                var report = try create(days, connection)
+                var report = try create(days, connection, beforeCommit: beforeCommit)
                 report.attempts = attempt
                 return report
             } catch let error as PostgresError where error.sqlState == Self.lockNotAvailable && connection.isOpen {
@@ -110,7 +116,9 @@ public struct PartitionMaintainer: Sendable {
     static let lockNotAvailable = "55P03"
 
     /// One attempt: the locks (each waiting at most ``lockTimeout``), then the missing days of `days`.
-    private func create(_ days: [CalendarDay], _ connection: PostgresConnection) throws -> Report {
+    private func create(
+        _ days: [CalendarDay], _ connection: PostgresConnection, beforeCommit: (PostgresConnection) throws -> Void
+    ) throws -> Report {
         var report = Report()
         try connection.transaction { connection in
             // Set first, so it bounds the advisory lock's wait (another run moving rows) as well as the table's.
@@ -153,6 +161,7 @@ public struct PartitionMaintainer: Sendable {
                 }
                 report.created.append(name)
             }
+            try beforeCommit(connection)
         }
         return report
     }

@@ -57,13 +57,7 @@ struct Projects: ParsableCommand {
             }
             let rows = [["ID", "NAME", "WRITE KEY", "CREATED"]]
                 + projects.map { [String($0.id), $0.name, $0.writeKey, $0.createdAt] }
-            let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                let cells = row.enumerated().map { index, cell in
-                    index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
-                }
-                print(cells.joined(separator: "  "))
-            }
+            TextTable.lines(rows).forEach { print($0) }
         }
     }
 }

@@ -6,6 +6,7 @@ import SluiceCore
 import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
+import SluiceScheduler
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
@@ -13,6 +14,7 @@ struct ServeSettings {
     var configuration: IngestConfiguration
     var runJobs: Bool
     var logLevel: Logger.Level
+    var scheduler: SchedulerSettings
 
     init(_ command: Serve, environment: [String: String]) throws {
         func value<T: LosslessStringConvertible>(_ option: T?, _ name: String, _ fallback: T) throws -> T {
@@ -85,6 +87,27 @@ struct ServeSettings {
         } catch {
             throw ValidationError(error.description)
         }
+
+        // Connections: timeouts and bounds.
+        configuration.idleTimeout = .seconds(
+            try positive(
+                value(command.idleTimeoutSeconds, "SLUICE_IDLE_TIMEOUT", Int(configuration.idleTimeout.components.seconds)),
+                "--idle-timeout"
+            )
+        )
+        configuration.readTimeout = .seconds(
+            try positive(
+                value(command.readTimeoutSeconds, "SLUICE_READ_TIMEOUT", Int(configuration.readTimeout.components.seconds)),
+                "--read-timeout"
+            )
+        )
+        configuration.maxConnections = try positive(
+            value(command.maxConnections, "SLUICE_MAX_CONNECTIONS", configuration.maxConnections), "--max-connections"
+        )
+        configuration.maxInflightRequests = try positive(
+            value(command.maxInflightRequests, "SLUICE_MAX_INFLIGHT_REQUESTS", configuration.maxInflightRequests),
+            "--max-inflight-requests"
+        )
         self.configuration = configuration
 
         runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))
@@ -93,6 +116,10 @@ struct ServeSettings {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = logLevel
+
+        scheduler = try SchedulerSettings(
+            intervals: command.jobIntervals, leaseTimeouts: command.jobLeaseTimeouts, environment: environment
+        )
     }
 
     /// Opens the database (the embedded one by default), serves until SIGTERM/SIGINT, then shuts down.
@@ -134,10 +161,11 @@ struct ServeSettings {
         var jobs: [any Service] = []
         if runJobs {
             jobs.append(
-                PartitionSchedule(
+                Scheduler(
                     connectionString: configuration.connectionString,
-                    maintainer: PartitionMaintainer(window: configuration.partitionWindow),
-                    logger: logger
+                    holder: JobHolder.identity(role: configuration.nodeID), entries: scheduler.entries,
+                    metrics: SchedulerMetrics(registry: IngestMetrics.registry, jobs: scheduler.entries.map(\.job.name)),
+                    shutdownDeadline: configuration.shutdownDeadline, logger: logger
                 )
             )
         }

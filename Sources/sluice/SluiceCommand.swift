@@ -51,7 +51,12 @@ enum Terminal {
     }
 
     static func error(_ error: any Error) {
-        let text = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("sluice: error: \(text)\n".utf8))
+        self.error(String(describing: error))
+    }
+
+    /// Prints `text` as one `sluice: error:` line, joining its lines.
+    static func error(_ text: String) {
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("sluice: error: \(line)\n".utf8))
     }
 }
