@@ -253,7 +253,7 @@ let package = Package(
             name: "SluiceRetentionJobTests",
             dependencies: [
                 "SluiceRetentionJob", "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
-                "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload", "SluiceHangGuard",
             ],
             swiftSettings: strictSwift
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceRetentionJob
 import SluiceScheduler
 
 /// Every job this sluice has, in the order `sluice jobs run all` runs them. Adding a job to Sluice is adding
@@ -6,7 +7,7 @@ import SluiceScheduler
 /// `--job-interval` and the help texts all follow from this list.
 enum JobCatalog {
     static let jobs: [any CatalogJob.Type] = [
-        PartitionsJob.self
+        PartitionsJob.self, RetentionJob.self,
     ]
 
     static var names: [String] { jobs.map { $0.jobName } }
