@@ -67,7 +67,7 @@ import Testing
         await afterSending.value
 
         let everything = loaded.union(during.acknowledged.withLock { $0 }).union(after.acknowledged.withLock { $0 })
-        try CrashRecoveryTests.expectExactlyOnce(everything, databaseURL: setup.databaseURL, timeout: .seconds(240))
+        try CrashRecoveryTests.expectExactlyOnce(everything, databaseURL: setup.databaseURL)
         third.signal(SIGTERM)
         #expect(try third.wait() == 0, "\(third.log)")
     }

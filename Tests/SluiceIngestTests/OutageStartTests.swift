@@ -126,7 +126,7 @@ import Testing
             try await waitFor("the dedupe window to complete") { server.server.committer.windowComplete }
             // After the database returned: checked against the complete window at once.
             try await accept(server, Array(before[50..<60]) + ["after-0"], key: harness.writeKey)
-            try server.waitUntilLoaded(timeout: .seconds(240))
+            try server.waitUntilLoaded()
         }
 
         let counts = try harness.messageCounts()
