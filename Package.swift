@@ -275,7 +275,7 @@ let package = Package(
             name: "SluiceLoaderTests",
             dependencies: [
                 "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceHangGuard",
+                "SluiceHangGuard", "EmbeddedPostgres",
             ],
             swiftSettings: strictSwift
         ),
@@ -332,7 +332,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceStoreTests",
-            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport", "SluiceHangGuard"],
             swiftSettings: strictSwift
         ),
     ]

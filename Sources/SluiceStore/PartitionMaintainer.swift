@@ -43,16 +43,26 @@ public struct PartitionMaintainer: Sendable {
         self.init(window: PartitionWindow(backfillDays: backfillDays, premakeDays: premakeDays))
     }
 
-    /// Reads `SLUICE_BACKFILL_DAYS` (default 90) and `SLUICE_PREMAKE_DAYS` (default 7).
-    /// - Throws: `StoreError` when either is not a whole number of days in 0...3650.
+    /// Reads `SLUICE_BACKFILL_DAYS` (default 90), `SLUICE_PREMAKE_DAYS` (default 7) and
+    /// `SLUICE_PARTITIONS_LOCK_TIMEOUT` (whole seconds an attempt waits for its locks, default 1).
+    /// - Throws: `StoreError` when a number of days is not in 0...3650, or the lock timeout not in 1...3600.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> PartitionMaintainer
     {
+        var maintainer: PartitionMaintainer
         do {
-            return PartitionMaintainer(window: try PartitionWindow.fromEnvironment(environment))
+            maintainer = PartitionMaintainer(window: try PartitionWindow.fromEnvironment(environment))
         } catch {
             throw StoreError(error.description)
         }
+        let name = "SLUICE_PARTITIONS_LOCK_TIMEOUT"
+        if let text = environment[name], !text.isEmpty {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw StoreError("\(name) must be a whole number of seconds in 1...3600, not \"\(text)\"")
+            }
+            maintainer.lockTimeout = .seconds(seconds)
+        }
+        return maintainer
     }
 
     /// What a run did.
@@ -76,11 +86,11 @@ public struct PartitionMaintainer: Sendable {
     /// and the `COPY`s queued behind the request go through), and the run tries again after a pause, up to
     /// ``lockAttempts`` times. Blocks the calling thread for the pauses.
     ///
-    /// - Parameter beforeCommit: called on `connection` as the last statement of the transaction that creates
-    ///   partitions (a scheduler's lease fence); what it throws rolls the transaction back. Not called when
-    ///   nothing is missing, since nothing is then written.
+    /// - Parameter beforeCommit: called on `connection` as the last statement of each attempt's transaction (a
+    ///   scheduler's lease fence); what it throws rolls the transaction back. Not called when nothing is
+    ///   missing, since nothing is then written.
     /// - Throws: `StoreError` when every attempt timed out on a lock; `PostgresError` from the database
-    ///   otherwise (the transaction is rolled back, nothing half-made); or what `beforeCommit` throws.
+    ///   otherwise (the transaction is rolled back, nothing half-made), or what `beforeCommit` throws.
     @discardableResult
     public func run(
         _ connection: PostgresConnection, today: CalendarDay = .today(),

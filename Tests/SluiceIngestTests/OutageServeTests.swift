@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import SluicePostgres
 import SluiceStore
+import SluiceHangGuard
 import SluiceTestSupport
 import Testing
 
@@ -57,10 +58,8 @@ import Testing
         try await after.waitForAcknowledged(300)
 
         try cluster.start()
-        let deadline = ContinuousClock.now + .seconds(240)
-        while try await !HTTP.get("\(thirdURL)/metrics").body.contains("sluice_dedupe_window_complete 1") {
-            guard ContinuousClock.now < deadline else { throw HarnessError("hung waiting for the dedupe window") }
-            try await Task.sleep(for: .milliseconds(100))
+        try await HangGuard.wait(for: "the dedupe window to complete after the database returned") {
+            try await HTTP.get("\(thirdURL)/metrics").body.contains("sluice_dedupe_window_complete 1")
         }
         try await after.waitForAcknowledged(after.acknowledged.withLock { $0.count } + 300)
         after.stop.store(true, ordering: .relaxed)

@@ -3,6 +3,7 @@ import Foundation
 import SluiceCore
 import SluicePostgres
 import SluiceStore
+import SluiceHangGuard
 import SluiceTestSupport
 import Testing
 
@@ -123,7 +124,7 @@ import Testing
             try await accept(server, Array(during[5..<25]), key: harness.writeKey)
 
             try cluster.start()
-            try await waitFor("the dedupe window to complete") { server.server.committer.windowComplete }
+            try await HangGuard.wait(for: "the dedupe window to complete") { server.server.committer.windowComplete }
             // After the database returned: checked against the complete window at once.
             try await accept(server, Array(before[50..<60]) + ["after-0"], key: harness.writeKey)
             try server.waitUntilLoaded()
@@ -181,14 +182,5 @@ import Testing
         let url = "postgresql://postgres@127.0.0.1:\(port)/first?connect_timeout=3&application_name=x"
         let same = ProjectDirectory(connectionString: url, cacheDirectory: first.spoolDirectory, logger: .init(label: "t"))
         #expect(try same.loadSaved().projects == [first.writeKey: first.projectID])
-    }
-
-    /// Polls `condition`; the guard is generous, and its failure says the test hung.
-    private func waitFor(_ what: String, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(240)
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw HarnessError("hung waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
     }
 }

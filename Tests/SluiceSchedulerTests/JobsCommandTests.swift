@@ -17,7 +17,9 @@ import Testing
 @Suite struct JobsCommandTests {
     /// A partitions window of 4 days (today - 2 … today + 1), so a fresh database is missing partitions and
     /// a run needs the lock on analytics.events.
-    let window = ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"]
+    /// A lock timeout beyond the hang guard: a run blocked by `EventsTableBlocker` stays blocked inside its
+    /// run until released, instead of giving up after its attempts (PartitionLockTests covers those).
+    let window = ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1", "SLUICE_PARTITIONS_LOCK_TIMEOUT": "3600"]
 
     func partitionsEntry() throws -> Scheduler.Entry {
         Scheduler.Entry(

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceHangGuard
 import SluicePostgres
 import SluiceStore
 import SluiceTestSupport
@@ -37,7 +38,7 @@ import Testing
         }
 
         /// Waits for the blocker's thread to end.
-        func wait() -> Bool { finished.wait(timeout: .now() + 300) == .success }
+        func wait() -> Bool { finished.wait(timeout: .now() + HangGuard.limitInSeconds) == .success }
     }
 
     /// One run of the partitions job on a thread of its own, with its own connection.
@@ -58,17 +59,8 @@ import Testing
 
         /// The run's outcome, or nil when it has not ended within the (generous) guard.
         func wait() -> Result<PartitionMaintainer.Report, any Error>? {
-            guard finished.wait(timeout: .now() + 300) == .success else { return nil }
+            guard finished.wait(timeout: .now() + HangGuard.limitInSeconds) == .success else { return nil }
             return outcome.withLock { $0 }
-        }
-    }
-
-    /// Polls `condition` until it holds; the guard is generous and its failure says the test hung.
-    private func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
-        let deadline = ContinuousClock.now + .seconds(240)
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw StoreError("hung waiting for \(what)") }
-            usleep(5_000)
         }
     }
 
@@ -116,17 +108,17 @@ import Testing
         let blocker = Blocker(
             connectionString: connectionString, statements: ["SELECT pg_sleep(600), count(*) FROM analytics.events"]
         )
-        try waitFor("the long query's lock") { try holds(admin, blocker.name, "AccessShareLock") }
+        try HangGuard.wait(for: "the long query's lock") { try holds(admin, blocker.name, "AccessShareLock") }
 
         var maintainer = PartitionMaintainer(backfillDays: 0, premakeDays: 3)
-        maintainer.lockTimeout = .seconds(2)
+        maintainer.lockTimeout = .seconds(2)  // allow-timing: the lock_timeout under test
         maintainer.lockAttempts = 3
-        maintainer.lockRetryDelays = .milliseconds(100) ... .milliseconds(200)
+        maintainer.lockRetryDelays = .milliseconds(100) ... .milliseconds(200)  // allow-timing: pauses under test
         let job = JobRun(maintainer, connectionString: connectionString, today: today)
 
         // While the job's exclusive request waits, a COPY arrives: it may wait for the request's timeout, but
         // it must complete while the long query still runs, not after it.
-        try waitFor("the job's exclusive lock request") { try exclusiveRequestWaits(admin) }
+        try HangGuard.wait(for: "the job's exclusive lock request") { try exclusiveRequestWaits(admin) }
         let copier = try PostgresConnection(connectionString)
         #expect(try copier.copyEvents([row("during-the-wait")]) == 1)
         #expect(try isActive(admin, blocker.name), "the COPY completed while the long query still ran")
@@ -160,23 +152,36 @@ import Testing
             connectionString: connectionString,
             statements: ["BEGIN", "LOCK TABLE analytics.events IN ACCESS SHARE MODE", "SELECT pg_sleep(600)"]
         )
-        try waitFor("the blocker's lock") { try holds(admin, blocker.name, "AccessShareLock") }
+        try HangGuard.wait(for: "the blocker's lock") { try holds(admin, blocker.name, "AccessShareLock") }
 
         var maintainer = PartitionMaintainer(backfillDays: 0, premakeDays: 2)
-        maintainer.lockTimeout = .milliseconds(300)
+        maintainer.lockTimeout = .milliseconds(300)  // allow-timing: the lock_timeout under test
         maintainer.lockAttempts = 1_000
-        maintainer.lockRetryDelays = .milliseconds(100) ... .milliseconds(100)
+        maintainer.lockRetryDelays = .milliseconds(100) ... .milliseconds(100)  // allow-timing: pauses under test
         let job = JobRun(maintainer, connectionString: connectionString, today: today)
 
         // Seen waiting, then not (it timed out and rolled back), then waiting again: it retried.
-        try waitFor("the job's first lock request") { try exclusiveRequestWaits(admin) }
-        try waitFor("the job's first timeout") { try !exclusiveRequestWaits(admin) }
-        try waitFor("the job's retry") { try exclusiveRequestWaits(admin) }
+        try HangGuard.wait(for: "the job's first lock request") { try exclusiveRequestWaits(admin) }
+        try HangGuard.wait(for: "the job's first timeout") { try !exclusiveRequestWaits(admin) }
+        try HangGuard.wait(for: "the job's retry") { try exclusiveRequestWaits(admin) }
         try admin.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [blocker.name])
         #expect(blocker.wait(), "the blocker did not end when cancelled")
 
         let report = try #require(job.wait(), "the partitions job hung after the lock was freed").get()
         #expect(report.attempts >= 2, "it took the lock on a retry")
         #expect(report.created == [1, 2].map { PartitionMaintainer.partitionName(for: today.adding(days: $0)) })
+    }
+
+    @Test func theLockTimeoutIsReadFromTheEnvironment() throws {
+        #expect(try PartitionMaintainer.fromEnvironment([:]).lockTimeout == .seconds(1))  // allow-timing: default
+        let set = try PartitionMaintainer.fromEnvironment(["SLUICE_PARTITIONS_LOCK_TIMEOUT": "15"])
+        #expect(set.lockTimeout == .seconds(15))  // allow-timing: the value set
+        for bad in ["0", "3601", "1s", "-2"] {
+            #expect {
+                _ = try PartitionMaintainer.fromEnvironment(["SLUICE_PARTITIONS_LOCK_TIMEOUT": bad])
+            } throws: { error in
+                (error as? StoreError)?.message.contains("SLUICE_PARTITIONS_LOCK_TIMEOUT must be") == true
+            }
+        }
     }
 }
