@@ -170,7 +170,9 @@ import Testing
         }
         // The same runs as the table holds, newest first per job, jobs by name.
         var expected: [RecordedRun] = []
-        for job in ["flaky", "partitions"] { expected += try RecordedRun.all(job, on: connection).reversed() }
+        for job in ["flaky", "partitions", "retention"] {
+            expected += try RecordedRun.all(job, on: connection).reversed()
+        }
         #expect(objects.count == expected.count)
         for (object, run) in zip(objects, expected) {
             #expect(object["node"] as? String == run.node)
@@ -182,13 +184,13 @@ import Testing
             #expect(started == Timestamp(unixMicroseconds: run.startedAt).iso8601(fractionDigits: 3))
             #expect((object["finishedAt"] as? String) != nil)
         }
-        #expect(objects.map { $0["job"] as? String } == ["flaky", "partitions", "partitions"])
+        #expect(objects.map { $0["job"] as? String } == ["flaky", "partitions", "partitions", "retention"])
         #expect(objects.first?["error"] as? String == "injected failure: the job threw")
 
         let table = try await SluiceBinary.run(["jobs", "status", "--last", "1", "--database-url", url])
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.split(separator: "\n")
-        #expect(lines.count == 3, "\(table.output)")
+        #expect(lines.count == 4, "\(table.output)")
         #expect(lines.first?.hasPrefix("JOB ") == true && lines.first?.contains("ROWS") == true)
         let flaky = lines.first { $0.hasPrefix("flaky ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true)
@@ -208,7 +210,7 @@ import Testing
     @Test func badJobNamesAndSettingsExit64WithOneLineSayingWhatIsAccepted() async throws {
         let unknown = try await SluiceBinary.run(["jobs", "run", "sessions"])
         #expect(unknown.status == 64)
-        #expect(unknown.output.contains("unknown job 'sessions'; the jobs are: partitions, all"), "\(unknown.output)")
+        #expect(unknown.output.contains("unknown job 'sessions'; the jobs are: partitions, retention, all"), "\(unknown.output)")
         #expect(try await SluiceBinary.run(["jobs", "run", "partitions", "--wait", "forever"]).status == 64)
         #expect(try await SluiceBinary.run(["jobs", "status", "--last", "0"]).status == 64)
         let badInterval = try await SluiceBinary.run(["serve", "--job-interval", "partitions=0"])
