@@ -160,8 +160,10 @@ extension PostgresConnection {
     ///
     /// - Returns: the number of rows the server reports it copied.
     /// - Throws: `PostgresError`, as ``copyFrom(_:chunkBytes:_:)``; or what `body` threw.
-    public func copyFrom(
-        _ sql: String, streaming body: (_ send: ([UInt8]) throws(PostgresError) -> Void) throws -> Void
+    ///
+    /// Its own name, not another `copyFrom`: a trailing closure `{ _ in … }` would fit both bodies.
+    public func copyFromStream(
+        _ sql: String, _ body: (_ send: ([UInt8]) throws(PostgresError) -> Void) throws -> Void
     ) throws -> Int {
         try beginCopyIn(sql)
         do {
@@ -233,7 +235,16 @@ extension PostgresConnection {
                 message: "could not end COPY: \(Self.connectionMessage(handle))", statement: Self.shortened(sql)
             )
         }
+        let outcome = copyOutcome(sql)
+        if let failure = failure ?? outcome.failure { throw failure }
+        return outcome.rows
+    }
+
+    /// Reads every result after the data of a `COPY` (either direction) has ended: the row count the server
+    /// reports, or the first error among them.
+    func copyOutcome(_ sql: String) -> (rows: Int, failure: PostgresError?) {
         var rows = 0
+        var failure: PostgresError?
         drainResults { result in
             if PQresultStatus(result) == PGRES_COMMAND_OK {
                 rows = Int(String(cString: PQcmdTuples(result))) ?? 0
@@ -241,8 +252,7 @@ extension PostgresConnection {
                 failure = Self.error(from: result, connection: handle, statement: sql)
             }
         }
-        if let failure { throw failure }
-        return rows
+        return (rows, failure)
     }
 
     /// Makes the server abandon the `COPY` (it answers with SQLSTATE 57014, which is expected and dropped)

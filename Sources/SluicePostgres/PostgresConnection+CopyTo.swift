@@ -47,23 +47,15 @@ extension PostgresConnection {
             PQfreemem(data)
             buffer = nil
         }
-        var rows = 0
-        var serverFailure: PostgresError?
-        drainResults { result in
-            if PQresultStatus(result) == PGRES_COMMAND_OK {
-                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
-            } else if serverFailure == nil {
-                serverFailure = Self.error(from: result, connection: handle, statement: sql)
-            }
-        }
+        let outcome = copyOutcome(sql)
         if let failure { throw failure }
-        if let serverFailure { throw serverFailure }
+        if let serverFailure = outcome.failure { throw serverFailure }
         if !isOpen {
             throw PostgresError(
                 code: .connection, message: "COPY TO ended: \(Self.connectionMessage(handle))",
                 statement: Self.shortened(sql)
             )
         }
-        return rows
+        return outcome.rows
     }
 }

@@ -137,9 +137,9 @@ public struct ArchiveRestorer {
                     CHECK ("timestamp" >= \(from) AND "timestamp" < \(to))
                 """
             )
-            let loaded = try connection.copyFrom(
+            let loaded = try connection.copyFromStream(
                 "COPY \(table) (\(columns)) FROM STDIN (FORMAT binary)",
-                streaming: { send in
+                { send in
                     _ = try directory.check(file, progress: { progress("loading", $0, entry.bytes) }) { try send($0) }
                 }
             )
