@@ -95,6 +95,46 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The browser side of ingest: the tracker script served at /sluice.js, and CORS on the Segment endpoints.
+        .target(
+            name: "SluiceTracker",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSwift
+        ),
+
+        // A/B experiments in PostgreSQL: definitions (create, update, stop), the assignments job, result counts.
+        .target(
+            name: "SluiceExperimentsStore",
+            dependencies: [
+                "SluiceExperiments", "SluiceCore", "SluicePostgres", "SluiceScheduler", "SluiceSchedulerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The experiments' HTTP routes: the variant endpoint from a cache of definitions, the results endpoint.
+        .target(
+            name: "SluiceExperimentsAPI",
+            dependencies: [
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceIngest", "SluiceEnrichment", "SluicePostgres",
+                "SluiceStore", "SluiceCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -111,7 +151,7 @@ let package = Package(
             name: "SluiceIngest",
             dependencies: [
                 "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
-                "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTracker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -204,8 +244,8 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceRetention",
-                "SluiceRetentionJob",
+                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceExperiments",
+                "SluiceExperimentsStore", "SluiceExperimentsAPI", "SluiceRetention", "SluiceRetentionJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -237,10 +277,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Tests in a real browser: headless Chromium loads pages, dumps their DOM, takes screenshots.
+        .target(
+            name: "SluiceBrowserTesting",
+            dependencies: ["SluiceHangGuard"],
+            path: "Tests/SluiceBrowserTesting",
+            swiftSettings: strictSwift
+        ),
+
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
+            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceCore", "SluiceExperiments"],
             path: "Tests/SluiceTestSupport",
             swiftSettings: strictSwift
         ),
@@ -284,6 +332,7 @@ let package = Package(
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
                 "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
+                "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -297,6 +346,36 @@ let package = Package(
             name: "SluiceExperimentsTests",
             dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceTrackerTests",
+            dependencies: ["SluiceTracker", .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: strictSwift
+        ),
+
+        // Real PostgreSQL: experiment definitions, the assignments job, the result counts.
+        .testTarget(
+            name: "SluiceExperimentsStoreTests",
+            dependencies: [
+                "SluiceExperimentsStore", "SluiceExperiments", "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore",
+                "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Real HTTP and PostgreSQL: the variant and results endpoints, the definition cache through an outage.
+        .testTarget(
+            name: "SluiceExperimentsAPITests",
+            dependencies: [
+                "SluiceExperimentsAPI", "SluiceExperimentsStore", "SluiceExperiments", "SluiceIngest", "SluiceCore",
+                "SluicePostgres", "SluiceStore", "SluiceTestSupport", "EmbeddedPostgres", "SluiceScheduler",
+                "SluiceSchedulerCore", "SluiceHangGuard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceFuzzingTests", dependencies: ["SluiceFuzzing"], swiftSettings: strictSwift),

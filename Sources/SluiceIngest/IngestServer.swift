@@ -11,6 +11,7 @@ import SluicePostgres
 import SluiceRing
 import SluiceSpool
 import SluiceStore
+import SluiceTracker
 
 /// `sluice serve` assembled: the spool repaired, the dedupe window rebuilt, the committer and loader ready,
 /// and the HTTP application that runs them as services.
@@ -27,9 +28,12 @@ package final class IngestServer: Sendable {
     package let configuration: IngestConfiguration
     package let committer: SpoolCommitter
     package let loader: SpoolLoader
-    let projects: ProjectDirectory
+    /// Write key → project, for the routes of other capabilities that take write keys too.
+    package let projects: ProjectDirectory
     let enricher: Enricher
     let logger: Logger
+    /// The tracker served at `GET /sluice.js`, minified and gzipped once here.
+    package let tracker: TrackerScript
     /// Completes the start once the database is back; nil when it was reachable at start.
     let recovery: DedupeRecovery?
 
@@ -54,6 +58,7 @@ package final class IngestServer: Sendable {
     ///   keys saved from it: the message says which.
     package init(configuration: IngestConfiguration, secret: [UInt8], logger: Logger) throws {
         IngestMetrics.bootstrap()
+        self.tracker = try TrackerScript.bundled()
         self.configuration = configuration
         self.logger = logger
         let directory = configuration.spoolDirectory
@@ -193,7 +198,9 @@ package final class IngestServer: Sendable {
         return (dedupe, report)
     }
 
-    /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services.
+    /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services, and the
+    /// route collections of other capabilities (`routes`, each adding its routes to the router) after the ingest
+    /// routes.
     ///
     /// Hummingbird's service group stops its services in reverse order, the HTTP server first: in-flight
     /// requests finish and get their answers, then the pipeline drains. One ``ShutdownDeadline`` bounds both:
@@ -203,7 +210,8 @@ package final class IngestServer: Sendable {
     /// accepting, so further ones wait in the kernel's listen backlog); each closed when idle for `idleTimeout`
     /// (Hummingbird's idle timer) or when a request takes longer than `readTimeout` to arrive.
     package func application(
-        jobs: [any Service] = [], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        jobs: [any Service] = [], routes: [(Router<IngestRequestContext>) -> Void] = [],
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
         let shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
@@ -212,6 +220,8 @@ package final class IngestServer: Sendable {
             shutdown: shutdown, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
+        TrackerRoutes(script: tracker).addRoutes(to: router)
+        for add in routes { add(router) }
         let pipeline = IngestPipeline(
             committer: committer, loader: loader, shutdown: shutdown, grace: configuration.shutdownGrace, logger: logger
         )

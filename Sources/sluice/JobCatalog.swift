@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceExperimentsStore
 import SluiceRetentionJob
 import SluiceScheduler
 
@@ -7,7 +8,9 @@ import SluiceScheduler
 /// `--job-interval` and the help texts all follow from this list.
 enum JobCatalog {
     static let jobs: [any CatalogJob.Type] = [
-        PartitionsJob.self, RetentionJob.self,
+        PartitionsJob.self,
+        AssignmentsJob.self,
+        RetentionJob.self,
     ]
 
     static var names: [String] { jobs.map { $0.jobName } }

@@ -11,8 +11,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the ingest server: Segment's HTTP Tracking API into PostgreSQL.",
         discussion: """
             Every option can also be set with the SLUICE_… environment variable named in its help; the \
-            option wins. Ready when GET /readyz answers 200. SIGTERM or SIGINT stops taking requests, drains \
-            what was accepted into the spool and lets the loader copy it into PostgreSQL until \
+            option wins. Ready when GET /readyz answers 200. GET /sluice.js serves the tracker for web pages \
+            (docs/tracker.md); the Segment endpoints answer CORS, so pages of any origin can post. SIGTERM or \
+            SIGINT stops taking requests, drains what was accepted into the spool and lets the loader copy it \
+            into PostgreSQL until \
             --shutdown-deadline seconds after the signal; connections still open then are closed, and whatever \
             is not loaded is loaded at the next start.
             """
@@ -70,7 +72,7 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-interval"),
         help: ArgumentHelp(
             "How often a job runs, NAME=DURATION (e.g. partitions=15m; 90, 90s, 15m, 2h, 1d); repeatable "
-                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h).",
+                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h, assignments 5m).",
             valueName: "name=duration"
         )
     )
@@ -79,7 +81,7 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-lease-timeout"),
         help: ArgumentHelp(
             "How soon another node may take over a job whose holder died, NAME=DURATION; repeatable "
-                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m).",
+                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m, assignments 2m).",
             valueName: "name=duration"
         )
     )

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SluiceCore
 import SluiceEnrichment
+import SluiceExperimentsAPI
 import SluiceIngest
 import SluicePostgres
 import SluiceScheduler
@@ -169,9 +170,14 @@ struct ServeSettings {
                 )
             )
         }
+        let definitions = ExperimentDefinitionCache(connectionString: configuration.connectionString, logger: logger)
+        let experiments = ExperimentsController(
+            cache: definitions, projectForWriteKey: { [projects = server.projects] in await projects.projectID(writeKey: $0) },
+            connectionString: configuration.connectionString, logger: logger
+        )
         let ack = configuration.ack
         let spool = configuration.spoolDirectory
-        let app = server.application(jobs: jobs) { channel in
+        let app = server.application(jobs: [definitions] + jobs, routes: [{ experiments.addRoutes(to: $0) }]) { channel in
             let address = channel.localAddress
             Terminal.note(
                 "listening on http://\(address?.ipAddress ?? "?"):\(address?.port ?? 0) "

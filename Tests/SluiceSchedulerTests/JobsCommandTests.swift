@@ -170,7 +170,7 @@ import Testing
         }
         // The same runs as the table holds, newest first per job, jobs by name.
         var expected: [RecordedRun] = []
-        for job in ["flaky", "partitions", "retention"] {
+        for job in ["assignments", "flaky", "partitions", "retention"] {
             expected += try RecordedRun.all(job, on: connection).reversed()
         }
         #expect(objects.count == expected.count)
@@ -184,13 +184,16 @@ import Testing
             #expect(started == Timestamp(unixMicroseconds: run.startedAt).iso8601(fractionDigits: 3))
             #expect((object["finishedAt"] as? String) != nil)
         }
-        #expect(objects.map { $0["job"] as? String } == ["flaky", "partitions", "partitions", "retention"])
-        #expect(objects.first?["error"] as? String == "injected failure: the job threw")
+        #expect(
+            objects.map { $0["job"] as? String } == ["assignments", "flaky", "partitions", "partitions", "retention"]
+        )
+        let flakyRun = objects.first { $0["job"] as? String == "flaky" }
+        #expect(flakyRun?["error"] as? String == "injected failure: the job threw")
 
         let table = try await SluiceBinary.run(["jobs", "status", "--last", "1", "--database-url", url])
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.split(separator: "\n")
-        #expect(lines.count == 4, "\(table.output)")
+        #expect(lines.count == 5, "\(table.output)")
         #expect(lines.first?.hasPrefix("JOB ") == true && lines.first?.contains("ROWS") == true)
         let flaky = lines.first { $0.hasPrefix("flaky ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true)
@@ -198,6 +201,7 @@ import Testing
         #expect(flaky?[1] == "a@test:1" && flaky?[4] == "failed")
         #expect(
             lines.contains { $0.hasPrefix("partitions ") && $0.contains(" succeeded ") && $0.contains("created 0") })
+        #expect(lines.contains { $0.hasPrefix("assignments ") && $0.contains(" succeeded ") }, "run by jobs run all")
 
         let fresh = try await SluiceBinary.run(["jobs", "status", "--database-url", try migratedDatabase("nostatus")])
         #expect(fresh.output.contains("partitions") && fresh.output.contains("never"), "\(fresh.output)")
@@ -210,7 +214,10 @@ import Testing
     @Test func badJobNamesAndSettingsExit64WithOneLineSayingWhatIsAccepted() async throws {
         let unknown = try await SluiceBinary.run(["jobs", "run", "sessions"])
         #expect(unknown.status == 64)
-        #expect(unknown.output.contains("unknown job 'sessions'; the jobs are: partitions, retention, all"), "\(unknown.output)")
+        #expect(
+            unknown.output.contains("unknown job 'sessions'; the jobs are: partitions, assignments, retention, all"),
+            "\(unknown.output)"
+        )
         #expect(try await SluiceBinary.run(["jobs", "run", "partitions", "--wait", "forever"]).status == 64)
         #expect(try await SluiceBinary.run(["jobs", "status", "--last", "0"]).status == 64)
         let badInterval = try await SluiceBinary.run(["serve", "--job-interval", "partitions=0"])
@@ -218,7 +225,10 @@ import Testing
         #expect(badInterval.output.contains("'0' is not a duration"), "\(badInterval.output)")
         let unknownJob = try await SluiceBinary.run(["serve", "--job-interval", "rollups=1h"])
         #expect(unknownJob.status == 64)
-        #expect(unknownJob.output.contains("unknown job 'rollups'; the jobs are: partitions"), "\(unknownJob.output)")
+        #expect(
+            unknownJob.output.contains("unknown job 'rollups'; the jobs are: partitions, assignments"),
+            "\(unknownJob.output)"
+        )
         #expect(try await SluiceBinary.run(["serve", "--job-lease-timeout", "partitions"]).status == 64)
         #expect(
             try await SluiceBinary.run(["serve"], environment: ["SLUICE_JOB_INTERVAL_PARTITIONS": "soon"]).status == 64)
