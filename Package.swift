@@ -116,6 +116,19 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The one HTTP application of `sluice serve`: every capability's route collection and service, composed.
+        .target(
+            name: "SluiceServer",
+            dependencies: [
+                "SluiceIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // Safe Swift wrappers over the C libraries.
         .target(
             name: "SluiceZstd",
@@ -174,7 +187,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceIngest", "SluiceServer", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -208,8 +221,8 @@ let package = Package(
         .testTarget(
             name: "SluiceIngestTests",
             dependencies: [
-                "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
+                "SluiceIngest", "SluiceServer", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
 import ServiceLifecycle
 import SluiceCore
 import SluiceEnrichment
@@ -11,8 +10,8 @@ import SluiceRing
 import SluiceSpool
 import SluiceStore
 
-/// `sluice serve` assembled: the spool repaired, the dedupe window rebuilt, the committer and loader ready,
-/// and the HTTP application that runs them as services.
+/// The ingest side of `sluice serve` assembled: the spool repaired, the dedupe window rebuilt, the committer and
+/// loader ready; its routes and services go into the server's one HTTP application (SluiceServer).
 ///
 /// Start-up order matters: the spool's torn tail is cut before anything reads it, the dedupe window is
 /// rebuilt from the database *and* the unloaded spool before the first request, so an event re-sent after a
@@ -91,29 +90,22 @@ package final class IngestServer: Sendable {
         )
     }
 
-    /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services.
-    ///
-    /// Hummingbird's service group stops its services in reverse order, the HTTP server first: in-flight
-    /// requests finish and get their answers, then the pipeline drains.
-    package func application(
-        jobs: [any Service] = [], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = Router(context: IngestRequestContext.self)
+    /// Adds the Segment endpoints and `GET /healthz`, `/readyz` and `/metrics` to `router`.
+    package func addRoutes(to router: Router<IngestRequestContext>) {
         IngestController(
             configuration: configuration, committer: committer, projects: projects, enricher: enricher, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
-        let pipeline = IngestPipeline(
-            committer: committer, loader: loader, shutdownDeadline: configuration.shutdownDeadline, logger: logger
-        )
-        return Application(
-            router: router,
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"
-            ),
-            services: [pipeline] + jobs,
-            onServerRunning: onServerRunning,
-            logger: logger
-        )
+    }
+
+    /// The services the ingest routes need running: the spool committer and the loader, as one service that
+    /// drains them on graceful shutdown. Run them after the HTTP server has stopped taking requests
+    /// (Hummingbird's service group stops its services in reverse order, the HTTP server first).
+    package func services() -> [any Service] {
+        [
+            IngestPipeline(
+                committer: committer, loader: loader, shutdownDeadline: configuration.shutdownDeadline, logger: logger
+            )
+        ]
     }
 }

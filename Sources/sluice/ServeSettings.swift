@@ -6,6 +6,7 @@ import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
 import SluiceScheduler
+import SluiceServer
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
@@ -120,10 +121,10 @@ struct ServeSettings {
 
         let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
         let server = try IngestServer(configuration: configuration, secret: secret, logger: logger)
-        var jobs: [any Service] = []
+        var composition = SluiceApplication(ingest: server, logger: logger)
         if runJobs {
-            jobs.append(
-                Scheduler(
+            composition.add(
+                service: Scheduler(
                     connectionString: configuration.connectionString,
                     holder: JobHolder.identity(role: configuration.nodeID), entries: scheduler.entries,
                     metrics: SchedulerMetrics(registry: IngestMetrics.registry, jobs: scheduler.entries.map(\.job.name)),
@@ -133,7 +134,7 @@ struct ServeSettings {
         }
         let ack = configuration.ack
         let spool = configuration.spoolDirectory
-        let app = server.application(jobs: jobs) { channel in
+        let app = composition.application { channel in
             let address = channel.localAddress
             Terminal.note(
                 "listening on http://\(address?.ipAddress ?? "?"):\(address?.port ?? 0) "

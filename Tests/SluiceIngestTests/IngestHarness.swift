@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SluiceCore
 import SluiceIngest
 import SluicePostgres
+import SluiceServer
 import SluiceStore
 import SluiceTestSupport
 import Synchronization
@@ -52,7 +53,7 @@ final class IngestHarness: Sendable {
             configuration: configuration(change), secret: Array(repeating: 7, count: 32), logger: logger
         )
         let port = AsyncStream<Int>.makeStream()
-        let app = server.application { channel in
+        let app = SluiceApplication(ingest: server, logger: logger).application { channel in
             port.continuation.yield(channel.localAddress?.port ?? 0)
             port.continuation.finish()
         }
