@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
@@ -111,6 +112,7 @@ let package = Package(
                 "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
                 "SluicePostgres", "SluiceStore", "SluiceZstd",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -118,6 +120,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -190,6 +193,23 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Fuzzing: the invariants of the request path and the spool reader, and one libFuzzer target for each
+        // (scripts/fuzz.sh builds them with -sanitize=fuzzer; a normal build makes them replay files).
+        .target(
+            name: "SluiceFuzzing",
+            dependencies: [
+                "SluiceIngest", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift + [.enableExperimentalFeature("Extern")]
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-request", dependencies: ["SluiceFuzzing"], path: "Fuzz/Request", swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-spool", dependencies: ["SluiceFuzzing"], path: "Fuzz/Spool", swiftSettings: strictSwift
+        ),
+
         // How tests wait for an event: a generous hang guard instead of time limits (scripts/check-tests.sh).
         .target(
             name: "SluiceHangGuard",
@@ -247,6 +267,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "SluiceFuzzingTests", dependencies: ["SluiceFuzzing"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceZstdTests", dependencies: ["SluiceZstd", "SluiceTestSupport"], swiftSettings: strictSwift
         ),
