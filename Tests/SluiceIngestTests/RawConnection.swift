@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 
 #if canImport(Glibc)
 import Glibc
@@ -63,7 +64,7 @@ final class RawConnection: @unchecked Sendable {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         while poll(&poller, 1, 0) <= 0 {
             guard ContinuousClock.now < deadline else { return .nothing }
-            try? await Task.sleep(for: .milliseconds(5))
+            try? await Task.sleep(for: .milliseconds(5))  // allow-timing: the poll primitive under every wait
         }
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
@@ -71,11 +72,11 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads until a whole HTTP response with a `Content-Length` body has arrived; returns its text.
-    func readResponse(guard timeout: Duration = .seconds(120)) async throws -> String {
+    func readResponse(guard timeout: Duration = HangGuard.limit) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var received: [UInt8] = []
         while ContinuousClock.now < deadline {
-            switch await receive(within: .seconds(1)) {
+            switch await receive(within: .seconds(1)) {  // allow-timing: one poll slice of the guarded wait
             case .bytes(let bytes):
                 received += bytes
                 let text = String(decoding: received, as: UTF8.self)
@@ -95,10 +96,10 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Waits until the server closes the connection, discarding whatever it sends first.
-    func waitForClose(guard timeout: Duration = .seconds(180)) async throws {
+    func waitForClose(guard timeout: Duration = HangGuard.limit) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if await receive(within: .seconds(1)) == .closed { return }
+            if await receive(within: .seconds(1)) == .closed { return }  // allow-timing: one poll slice of the guarded wait
         }
         throw HarnessError("the server did not close the connection within \(timeout): it hung")
     }

@@ -1,5 +1,6 @@
 import EmbeddedPostgres
 import Foundation
+import SluiceHangGuard
 import Testing
 
 /// The built `sluice serve` with clients that misbehave at shutdown, and its connection options: each has an
@@ -8,29 +9,30 @@ import Testing
 /// Waits for the child process poll between `Task.sleep`s rather than block a thread: the in-process servers of
 /// other suites run their handlers on the same small cooperative pool.
 @Suite(.serialized) struct ServeConnectionOptionsTests {
-    /// The first log line of `process` containing `text`, waiting up to `guard`.
-    static func line(containing text: String, in process: BackgroundProcess, guard timeout: Duration = .seconds(120))
-        async throws -> String
-    {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = process.log.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+    /// The first log line of `process` containing `text`, waiting for it under the hang guard.
+    static func line(containing text: String, in process: BackgroundProcess) async throws -> String {
+        var found: String?
+        try await HangGuard.wait(for: "sluice serve printing a line with '\(text)'") {
+            if let line = process.log.split(separator: "\n").first(where: { $0.contains(text) }) {
+                found = String(line)
+                return true
+            }
             if let status = try? process.wait(timeout: .zero) {
                 throw HarnessError("sluice serve exited (\(status)) before printing '\(text)':\n\(process.log)")
             }
-            try await Task.sleep(for: .milliseconds(50))
+            return false
         }
-        throw HarnessError("sluice serve hung: no line with '\(text)' within \(timeout):\n\(process.log)")
+        return found ?? ""
     }
 
-    /// The exit status of `process`, waiting up to `guard`.
-    static func exitStatus(of process: BackgroundProcess, guard timeout: Duration = .seconds(180)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let status = try? process.wait(timeout: .zero) { return status }
-            try await Task.sleep(for: .milliseconds(50))
+    /// The exit status of `process`, waiting for it under the hang guard.
+    static func exitStatus(of process: BackgroundProcess) async throws -> Int32 {
+        var status: Int32?
+        try await HangGuard.wait(for: "sluice serve exiting") {
+            status = try? process.wait(timeout: .zero)
+            return status != nil
         }
-        throw HarnessError("sluice serve hung: it did not exit within \(timeout):\n\(process.log)")
+        return status ?? -1
     }
 
     /// `sluice serve` on `setup`'s database and spool with `arguments`; returns it and its port.

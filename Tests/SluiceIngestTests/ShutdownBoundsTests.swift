@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceHangGuard
 import Synchronization
 import Testing
 
@@ -16,13 +17,13 @@ import Testing
             let value = await body()
             box.withLock { $0 = value }
         }
-        let guardEnd = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < guardEnd {
-            if let value = box.withLock({ $0 }) { return value }
-            try await Task.sleep(for: .milliseconds(20))
+        do {
+            try await HangGuard.wait(for: what) { box.withLock { $0 } != nil }
+        } catch {
+            task.cancel()
+            throw error
         }
-        task.cancel()
-        throw HarnessError("\(what) hung")
+        return box.withLock { $0 }!
     }
 
     @Test func theFirstAnswerWins() async throws {
@@ -52,8 +53,8 @@ import Testing
     @Test func aWaitThatStartsAfterTheDeadlineEndsAtOnce() async throws {
         let shutdown = ShutdownDeadline(allowance: .milliseconds(1))
         shutdown.begin()
-        // Let the deadline's timer run.
-        try await Task.sleep(for: .milliseconds(200))
+        let deadline = try #require(shutdown.deadline)
+        try await HangGuard.wait(for: "the shutdown deadline to pass") { ContinuousClock.now >= deadline }
         let result = try await Self.within("a wait begun after the deadline") {
             await SpoolAcknowledgement().result(until: shutdown)
         }

@@ -96,19 +96,22 @@ import Testing
         1 << 63 | UInt64(round) << 8 | UInt64(event)
     }
 
+    /// A shutdown that never begins: the waits below end only when the committer answers.
+    static let noShutdown = ShutdownDeadline(allowance: .seconds(3600))  // allow-timing: never begun
+
     /// Submits with `--ack durable` as a request handler does: waits for the committer's answer, and retries
     /// while the ring is full.
     static func submitDurably(_ submission: SpoolSubmission, to committer: SpoolCommitter) async
         -> Result<SpoolReceipt, IngestError>
     {
         while true {
-            let outcome = await withCheckedContinuation { (continuation: SpoolSubmission.Acknowledgement) in
-                var waiting = submission
-                waiting.acknowledgement = continuation
-                if !committer.submit(waiting) {
-                    continuation.resume(returning: .failure(IngestError(.overloaded, "the ring is full")))
-                }
-            }
+            let acknowledgement = SpoolAcknowledgement()
+            var waiting = submission
+            waiting.acknowledgement = acknowledgement
+            let outcome =
+                committer.submit(waiting)
+                ? await acknowledgement.result(until: Self.noShutdown)
+                : .failure(IngestError(.overloaded, "the ring is full"))
             if case .failure(let error) = outcome, error.code == .overloaded {
                 await Task.yield()
                 continue
