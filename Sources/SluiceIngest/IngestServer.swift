@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SluiceCore
 import SluiceEnrichment
@@ -23,6 +25,10 @@ package final class IngestServer: Sendable {
     let projects: ProjectDirectory
     let enricher: Enricher
     let logger: Logger
+    /// The one deadline of this server's graceful shutdown, shared by the request handlers (their waits for
+    /// acknowledgements end there), the pipeline (the loader stops there) and the HTTP connections (those
+    /// still open then are closed).
+    package let shutdown: ShutdownDeadline
 
     /// What start-up found, for the log and for tests.
     package struct StartReport: Sendable {
@@ -41,6 +47,7 @@ package final class IngestServer: Sendable {
         IngestMetrics.bootstrap()
         self.configuration = configuration
         self.logger = logger
+        self.shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
         let directory = configuration.spoolDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -93,19 +100,34 @@ package final class IngestServer: Sendable {
     /// Adds the Segment endpoints and `GET /healthz`, `/readyz` and `/metrics` to `router`.
     package func addRoutes(to router: Router<IngestRequestContext>) {
         IngestController(
-            configuration: configuration, committer: committer, projects: projects, enricher: enricher, logger: logger
+            configuration: configuration, committer: committer, projects: projects, enricher: enricher,
+            shutdown: shutdown, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
     }
 
     /// The services the ingest routes need running: the spool committer and the loader, as one service that
-    /// drains them on graceful shutdown. Run them after the HTTP server has stopped taking requests
-    /// (Hummingbird's service group stops its services in reverse order, the HTTP server first).
+    /// drains them on graceful shutdown, until ``shutdown``'s deadline (plus `shutdownGrace` for the last sync
+    /// and COPY). Run them after the HTTP server has stopped taking requests (Hummingbird's service group stops
+    /// its services in reverse order, the HTTP server first).
     package func services() -> [any Service] {
         [
             IngestPipeline(
-                committer: committer, loader: loader, shutdownDeadline: configuration.shutdownDeadline, logger: logger
+                committer: committer, loader: loader, shutdown: shutdown, grace: configuration.shutdownGrace,
+                logger: logger
             )
         ]
+    }
+
+    /// The HTTP/1 settings of every connection the server takes, whatever route it asks for: closed when idle
+    /// for `idleTimeout` (Hummingbird's idle timer), when a request takes longer than `readTimeout` to arrive,
+    /// or when still open at ``shutdown``'s deadline (``ConnectionDeadlines``).
+    package func httpChannelConfiguration() -> HTTP1Channel.Configuration {
+        let readTimeout = TimeAmount(configuration.readTimeout)
+        let (shutdown, logger) = (shutdown, logger)
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionDeadlines(readTimeout: readTimeout, shutdown: shutdown, logger: logger)],
+            idleTimeout: TimeAmount(configuration.idleTimeout)
+        )
     }
 }

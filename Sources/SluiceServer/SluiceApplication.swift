@@ -1,6 +1,7 @@
 // SluiceServer: the one HTTP application of `sluice serve`, composed of route collections and services.
 
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -62,15 +63,32 @@ package struct SluiceApplication {
     ///
     /// Hummingbird's service group stops its services in reverse order, the HTTP server first: in-flight
     /// requests finish and get their answers, then the other services stop, the ingest pipeline last (it
-    /// drains what was accepted into the spool and on into PostgreSQL).
+    /// drains what was accepted into the spool and on into PostgreSQL). One deadline (the ingest server's
+    /// `shutdown`) bounds both: connections still open at it are closed, and the loader stops there.
+    ///
+    /// Connections, whatever route they ask for: at most `maxConnections` open (Hummingbird's
+    /// `MaximumAvailableConnections`: the server stops accepting, so further ones wait in the kernel's listen
+    /// backlog); each closed when idle for `idleTimeout` or when a request takes longer than `readTimeout` to
+    /// arrive (`IngestServer.httpChannelConfiguration()`).
     package func application(
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let configuration = ingest.configuration
+        let logger = logger
+        logger.info(
+            """
+            HTTP connections: idle timeout \(configuration.idleTimeout.components.seconds) s, read timeout \
+            \(configuration.readTimeout.components.seconds) s, at most \(configuration.maxConnections) open and \
+            \(configuration.maxInflightRequests) requests in flight, shutdown deadline \
+            \(configuration.shutdownDeadline.components.seconds) s
+            """
+        )
         return Application(
             router: router(),
+            server: .http1(configuration: ingest.httpChannelConfiguration()),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"
+                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
             ),
             services: ingest.services() + services,
             onServerRunning: onServerRunning,
