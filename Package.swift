@@ -202,7 +202,9 @@ let package = Package(
         .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceLoaderTests",
-            dependencies: ["SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
