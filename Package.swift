@@ -188,6 +188,20 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Visits without I/O: when an event continues a visit, hour ranges, the steps that answer event marks.
+        .target(
+            name: "SluiceSessions",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // Rollups without I/O: dimensions, sketch parameters, the units that answer rollup marks.
+        .target(
+            name: "SluiceRollups",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // A private PostgreSQL cluster (initdb, start, stop) for the embedded default and for tests.
         .target(
             name: "EmbeddedPostgres",
@@ -257,7 +271,8 @@ let package = Package(
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: [
-                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceTestSupport", "SluiceHangGuard",
+                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                "SluiceHangGuard",
             ],
             swiftSettings: strictSwift
         ),
@@ -312,6 +327,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceSessionsTests", dependencies: ["SluiceSessions", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceRollupsTests", dependencies: ["SluiceRollups", "SluiceCore"], swiftSettings: strictSwift
         ),
         .testTarget(
             name: "SluiceStoreTests",
