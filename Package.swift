@@ -127,6 +127,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The Stats API without I/O: parameters, filters, the choice of plan, SQL text, JSON answers.
+        .target(
+            name: "SluiceStats",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // The one HTTP application of `sluice serve`: every capability's route collection and service, composed.
         .target(
             name: "SluiceServer",
@@ -334,6 +341,7 @@ let package = Package(
         .testTarget(
             name: "SluiceRollupsTests", dependencies: ["SluiceRollups", "SluiceCore"], swiftSettings: strictSwift
         ),
+        .testTarget(name: "SluiceStatsTests", dependencies: ["SluiceStats", "SluiceCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceStoreTests",
             dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],
