@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        // Tests only: reads docs/openapi.yaml.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // C libraries, each behind one thin system-library target.
@@ -134,11 +136,27 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The Stats API over HTTP: read keys, the query pool on threads of its own, the routes.
+        .target(
+            name: "SluiceStatsAPI",
+            dependencies: [
+                "SluiceStats", "SluiceCore", "SluicePostgres", "SluiceStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The one HTTP application of `sluice serve`: every capability's route collection and service, composed.
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceIngest",
+                "SluiceIngest", "SluiceStatsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -220,7 +238,8 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceServer", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceIngest", "SluiceServer", "SluiceStatsAPI", "SluiceEnrichment", "SluiceScheduler",
+                "SluiceSchedulerCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -335,13 +354,38 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "SluiceStatsTests", dependencies: ["SluiceStats", "SluiceCore"], swiftSettings: strictSwift),
+        // Real PostgreSQL, real server, real HTTP: the Stats API against answers computed from the events sent.
+        .testTarget(
+            name: "SluiceStatsAPITests",
+            dependencies: [
+                "SluiceStatsAPI", "SluiceStats", "SluiceServer", "SluiceIngest", "SluiceCore", "SluicePostgres",
+                "SluiceStore", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // docs/openapi.yaml against the server's routes, the Stats API's parser and real answers.
+        .testTarget(
+            name: "SluiceOpenAPITests",
+            dependencies: [
+                "SluiceServer", "SluiceIngest", "SluiceStatsAPI", "SluiceStats", "SluiceCore", "SluicePostgres",
+                "SluiceStore", "SluiceTestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceSessionsTests", dependencies: ["SluiceSessions", "SluiceCore"], swiftSettings: strictSwift
         ),
         .testTarget(
             name: "SluiceRollupsTests", dependencies: ["SluiceRollups", "SluiceCore"], swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceStatsTests", dependencies: ["SluiceStats", "SluiceCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceStoreTests",
             dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],

@@ -7,11 +7,13 @@ import SluiceIngest
 import SluicePostgres
 import SluiceScheduler
 import SluiceServer
+import SluiceStatsAPI
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
 struct ServeSettings {
     var configuration: IngestConfiguration
+    var stats: StatsAPIConfiguration
     var runJobs: Bool
     var logLevel: Logger.Level
     var scheduler: SchedulerSettings
@@ -103,6 +105,17 @@ struct ServeSettings {
         )
         self.configuration = configuration
 
+        var stats = StatsAPIConfiguration(connectionString: "")
+        stats.poolSize = try positive(
+            value(command.statsConnections, "SLUICE_STATS_CONNECTIONS", stats.poolSize), "--stats-connections"
+        )
+        let timeout = try value(command.statsStatementTimeout, "SLUICE_STATS_STATEMENT_TIMEOUT", 10.0)
+        guard timeout >= 0.001, timeout <= 86_400 else {
+            throw ValidationError("--stats-statement-timeout must be from 0.001 to 86400 seconds, not \(timeout)")
+        }
+        stats.statementTimeout = .milliseconds(Int64((timeout * 1000).rounded()))
+        self.stats = stats
+
         runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))
         let level = try value(command.logLevel, "SLUICE_LOG_LEVEL", "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
@@ -143,6 +156,9 @@ struct ServeSettings {
         let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
         let server = try IngestServer(configuration: configuration, secret: secret, logger: logger)
         var composition = SluiceApplication(ingest: server, logger: logger)
+        var stats = self.stats
+        stats.connectionString = configuration.connectionString
+        composition.addStats(stats)
         if runJobs {
             composition.add(
                 service: Scheduler(
