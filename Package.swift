@@ -204,7 +204,8 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore",
+                "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceSessionsJob",
+                "SluiceRollupsJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
