@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SluiceEnrichment", targets: ["SluiceEnrichment"]),
         .library(name: "SluiceSpool", targets: ["SluiceSpool"]),
         .library(name: "SluiceIngest", targets: ["SluiceIngest"]),
+        .library(name: "SluiceExperiments", targets: ["SluiceExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
@@ -85,6 +87,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // A/B experiments without I/O: definitions, GrowthBook-identical bucketing, gbstats-equal results statistics.
+        .target(
+            name: "SluiceExperiments",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -103,6 +112,7 @@ let package = Package(
                 "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
                 "SluicePostgres", "SluiceStore", "SluiceZstd",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -110,6 +120,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -213,7 +224,31 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // Shared helpers for tests that need a real PostgreSQL.
+        // Fuzzing: the invariants of the request path and the spool reader, and one libFuzzer target for each
+        // (scripts/fuzz.sh builds them with -sanitize=fuzzer; a normal build makes them replay files).
+        .target(
+            name: "SluiceFuzzing",
+            dependencies: [
+                "SluiceIngest", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift + [.enableExperimentalFeature("Extern")]
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-request", dependencies: ["SluiceFuzzing"], path: "Fuzz/Request", swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "sluice-fuzz-spool", dependencies: ["SluiceFuzzing"], path: "Fuzz/Spool", swiftSettings: strictSwift
+        ),
+
+        // How tests wait for an event: a generous hang guard instead of time limits (scripts/check-tests.sh).
+        .target(
+            name: "SluiceHangGuard",
+            path: "Tests/SluiceHangGuard",
+            swiftSettings: strictSwift
+        ),
+
+        // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
             dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
@@ -227,14 +262,20 @@ let package = Package(
             dependencies: ["SluiceWorkload", "SluiceEnrichment", "SluiceSegment"],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceRingTests", dependencies: ["SluiceRing"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceRingTests", dependencies: ["SluiceRing", "SluiceHangGuard"], swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
-        .testTarget(name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: [
                 "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                "SluiceHangGuard",
             ],
             swiftSettings: strictSwift
         ),
@@ -242,7 +283,7 @@ let package = Package(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
+                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment", "SluiceHangGuard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -251,10 +292,20 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceZstdTests", dependencies: ["SluiceZstd"], swiftSettings: strictSwift),
+        // Runs GrowthBook's gbstats (Python, scripts/gbstats-results.py) to check the results statistics against it.
+        .testTarget(
+            name: "SluiceExperimentsTests",
+            dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "SluiceFuzzingTests", dependencies: ["SluiceFuzzing"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceZstdTests", dependencies: ["SluiceZstd", "SluiceTestSupport"], swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluicePostgresTests",
-            dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            dependencies: ["SluicePostgres", "SluiceCore", "SluiceTestSupport", "SluiceHangGuard"],
             swiftSettings: strictSwift
         ),
         // Runs the built `sluice` binary (`swift build --build-tests` builds it) against a real PostgreSQL.
@@ -272,7 +323,7 @@ let package = Package(
             name: "SluiceSchedulerTests",
             dependencies: [
                 "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore", "SluicePostgres", "SluiceStore",
-                "SluiceTestSupport", "EmbeddedPostgres",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceHangGuard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -292,7 +343,7 @@ let package = Package(
             dependencies: [
                 "SluiceSessionsJob", "SluiceRollupsJob", "SluiceSessions", "SluiceRollups", "SluiceScheduler",
                 "SluiceSchedulerCore", "SluiceLoader", "SluiceSpool", "SluiceStore", "SluicePostgres", "SluiceCore",
-                "SluiceWorkload", "SluiceTestSupport", "EmbeddedPostgres",
+                "SluiceWorkload", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

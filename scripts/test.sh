@@ -15,6 +15,13 @@ if ! python3 -c "import segment.analytics" 2>/dev/null; then
         || python3 -m pip install --quiet --break-system-packages segment-analytics-python
 fi
 
+# The experiment results tests compare with GrowthBook's own stats engine, in the version Sluice follows.
+if ! python3 -c "import gbstats, importlib.metadata as m, sys; sys.exit(m.version('gbstats') != '0.8.0')" 2>/dev/null; then
+    echo "sluice: installing gbstats 0.8.0 for the experiment results tests" >&2
+    python3 -m pip install --quiet gbstats==0.8.0 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages gbstats==0.8.0
+fi
+
 stop_leftover_clusters() {
     local pgdata
     for pgdata in "${TMPDIR:-/tmp}"/sluice-test-*; do
@@ -31,5 +38,14 @@ stop_leftover_clusters() {
 }
 trap stop_leftover_clusters EXIT
 
+# Tests wait on events, never on time: the check first checks itself, then Tests/.
+scripts/check-tests.sh --self-test
+scripts/check-tests.sh
+
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The ring and the committer under Thread Sanitizer, in CI or when asked (SLUICE_TSAN=1).
+if [[ ${CI:-} == true || ${SLUICE_TSAN:-} == 1 ]]; then
+    scripts/tsan.sh
+fi

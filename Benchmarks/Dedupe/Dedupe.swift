@@ -9,6 +9,7 @@
 // benchmark's setup, outside the timing.
 
 import Benchmark
+import BenchmarkSupport
 import SluiceIngest
 
 /// Inserts per iteration; must equal the scaling factor so that throughput counts lookups.
@@ -25,33 +26,6 @@ private let maxIterations = 5_000
 private let freshIDs = (warmupIterations + maxIterations) * insertsPerIteration
 
 private let projectID: Int64 = 1
-
-/// A messageId in the form SDKs send (a random, version 4 UUID in lower case), derived from `number` by
-/// SplitMix64 so that every run uses the same ids.
-private func messageID(_ number: UInt64) -> String {
-    func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    let high = mix(number &* 2) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
-    let low = mix(number &* 2 &+ 1) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-    let digits = Array("0123456789abcdef".utf8)
-    return String(unsafeUninitializedCapacity: 36) { buffer in
-        var index = 0
-        for nibble in 0..<32 {
-            if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                buffer[index] = UInt8(ascii: "-")
-                index += 1
-            }
-            let word = nibble < 16 ? high : low
-            buffer[index] = digits[Int((word >> UInt64(60 - 4 * (nibble % 16))) & 0xF)]
-            index += 1
-        }
-        return index
-    }
-}
 
 /// A full window and the ids a benchmark feeds it: built in the benchmark's setup, released in its teardown.
 private final class DedupeFixture {
@@ -73,15 +47,15 @@ private final class DedupeFixture {
         heldKeys = []
         if keepHeld { heldKeys.reserveCapacity(capacity) }
         for number in 0..<Self.firstFreshID {
-            let key = DedupeWindow.key(projectID: projectID, messageID: messageID(number))
+            let key = DedupeWindow.key(projectID: projectID, messageID: syntheticUUID(number))
             _ = window.insert(key)
             if keepHeld { heldKeys.append(key) }
         }
         let fresh = Self.firstFreshID..<(Self.firstFreshID + UInt64(freshIDs))
         if strings {
-            freshMessageIDs = fresh.map(messageID)
+            freshMessageIDs = fresh.map(syntheticUUID)
         } else {
-            freshKeys = fresh.map { DedupeWindow.key(projectID: projectID, messageID: messageID($0)) }
+            freshKeys = fresh.map { DedupeWindow.key(projectID: projectID, messageID: syntheticUUID($0)) }
         }
     }
 
@@ -141,7 +115,7 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     // The hashing alone, over ids few enough to stay in cache: the part of the case below that is not the window.
-    let cachedIDs = (0..<UInt64(10 * insertsPerIteration)).map(messageID)
+    let cachedIDs = (0..<UInt64(10 * insertsPerIteration)).map(syntheticUUID)
     Benchmark("DedupeWindow key, 1K messageIds (10K in cache)") { benchmark in
         let first = (benchmark.currentIteration % 10) * insertsPerIteration
         for index in benchmark.scaledIterations {

@@ -74,6 +74,9 @@ package struct PageURL: Sendable, Equatable {
     package static func referrerHost(_ referrer: String, pageHost: String?) -> String? {
         guard let referrerHost = PageURL(referrer)?.host else { return nil }
         if var pageHost {
+            // Normalising is not idempotent (`www.www.a` loses one `www.` each time), so a host normalised
+            // already, as ``host`` gives it, is compared as it is first.
+            if pageHost == referrerHost { return nil }
             let page = pageHost.withUTF8 { normalizedHost($0, 0..<$0.count) }
             if page == referrerHost { return nil }
         }

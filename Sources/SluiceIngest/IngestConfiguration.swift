@@ -54,8 +54,22 @@ package struct IngestConfiguration: Sendable {
 
     /// Rows per COPY transaction at most.
     package var loadBatchRows = 50_000
-    /// How long a graceful shutdown waits for the loader to empty the spool.
+    /// How long a graceful shutdown may take from its start: connections still open then are closed and the
+    /// loader stops draining (see ``ShutdownDeadline``); the spool's last sync and a COPY in flight get
+    /// ``shutdownGrace`` more, then the process stops waiting for them.
     package var shutdownDeadline: Duration = .seconds(30)
+    /// The extra time the spool's final sync and the loader's last batch each get past ``shutdownDeadline``.
+    package var shutdownGrace: Duration = .seconds(5)
+
+    /// A keep-alive connection idle (between requests) for longer than this is closed.
+    package var idleTimeout: Duration = .seconds(60)
+    /// A request whose head and body have not all arrived this long after its first byte is cut off.
+    package var readTimeout: Duration = .seconds(30)
+    /// The most open HTTP connections; further ones wait in the listen backlog until one closes.
+    package var maxConnections = 1024
+    /// The most requests whose bodies are read, decoded and encoded at once; others wait up to
+    /// ``backpressureWait`` and are answered 503.
+    package var maxInflightRequests = 128
 
     package init(connectionString: String) {
         self.connectionString = connectionString

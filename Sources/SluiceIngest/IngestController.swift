@@ -21,6 +21,10 @@ package struct IngestController: Sendable {
     let decoder: SegmentDecoder
     let enricher: Enricher
     let bodyDecoder: RequestBodyDecoder
+    /// `--max-inflight-requests`: taken before a body is read, returned once its events are in the ring.
+    let permits: RequestPermits
+    /// Ends the waits for acknowledgements still open when a shutdown's deadline passes.
+    let shutdown: ShutdownDeadline
     let logger: Logger
 
     private let eventsReceived = Counter(label: "sluice_events_received_total")
@@ -30,7 +34,7 @@ package struct IngestController: Sendable {
 
     package init(
         configuration: IngestConfiguration, committer: SpoolCommitter, projects: ProjectDirectory,
-        enricher: Enricher, logger: Logger
+        enricher: Enricher, shutdown: ShutdownDeadline? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.committer = committer
@@ -40,6 +44,9 @@ package struct IngestController: Sendable {
         self.bodyDecoder = RequestBodyDecoder(
             maxBytes: configuration.maxRequestBytes, maxRatio: configuration.maxInflationRatio
         )
+        self.permits = RequestPermits(limit: configuration.maxInflightRequests)
+        // Without one from the server, a deadline of its own that only a shutdown of this controller begins.
+        self.shutdown = shutdown ?? ShutdownDeadline(allowance: configuration.shutdownDeadline)
         self.logger = logger
     }
 
@@ -82,6 +89,11 @@ package struct IngestController: Sendable {
             guard projectID != nil else { throw IngestError(.unauthorized, "unknown write key") }
         }
 
+        // Bounds the bodies in memory at once, whatever the number of connections.
+        guard await permits.acquire(until: ContinuousClock.now + configuration.backpressureWait) else {
+            throw IngestError(.overloaded, "the server has --max-inflight-requests requests in progress; retry later")
+        }
+        defer { permits.release() }
         let raw = try await collectBody(request)
         bytesIn.increment(by: raw.readableBytes)
         let body = try bodyDecoder.decode(raw, contentEncoding: request.headers[.contentEncoding])
@@ -127,20 +139,9 @@ package struct IngestController: Sendable {
         let headerCountry = configuration.countryHeader.flatMap { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
-        var encoder = CopyEncoder(capacity: 512 * batch.events.count + 4096)
-        var tupleEnds: [Int] = []
-        var keys: [UInt64] = []
-        tupleEnds.reserveCapacity(batch.events.count)
-        keys.reserveCapacity(batch.events.count)
-        for event in batch.events {
-            var row = event.row
-            row.projectID = projectID
-            enricher.enrich(&row, hints: event.hints, clientAddress: clientAddress, headerCountry: headerCountry)
-            encoder.append(row)
-            tupleEnds.append(encoder.count)
-            keys.append(DedupeWindow.key(projectID: projectID, messageID: row.messageID))
-        }
-        return SpoolSubmission(tuples: encoder.bytes, tupleEnds: tupleEnds, keys: keys)
+        return SpoolSubmission.encoding(
+            batch, projectID: projectID, enricher: enricher, clientAddress: clientAddress, headerCountry: headerCountry
+        )
     }
 
     /// Puts the submission in the ring, waiting a bounded time for room (and for spool disk budget), then,
@@ -162,13 +163,12 @@ package struct IngestController: Sendable {
         while true {
             let outcome: Result<SpoolReceipt, IngestError>
             if configuration.ack == .durable {
-                // The continuation travels with the submission and the committer resumes it after the fsync;
-                // if the ring is full it is resumed here at once, and the loop waits and tries again.
-                outcome = await withCheckedContinuation { (continuation: SpoolSubmission.Acknowledgement) in
-                    var waiting = submission
-                    waiting.acknowledgement = continuation
-                    if !committer.submit(waiting) { continuation.resume(returning: .failure(ringFull)) }
-                }
+                // The acknowledgement travels with the submission and the committer answers it after the fsync
+                // (or the shutdown deadline does); if the ring is full the loop waits and tries again.
+                let acknowledgement = SpoolAcknowledgement()
+                var waiting = submission
+                waiting.acknowledgement = acknowledgement
+                outcome = committer.submit(waiting) ? await acknowledgement.result(until: shutdown) : .failure(ringFull)
             } else {
                 outcome = committer.submit(submission) ? .success(SpoolReceipt(stored: 0, duplicates: 0)) : .failure(ringFull)
             }
@@ -196,7 +196,7 @@ package struct IngestController: Sendable {
     }
 
     /// The user name of an HTTP Basic `Authorization` header (the write key), or nil if there is none.
-    static func basicAuthUser(_ header: String?) -> String? {
+    package static func basicAuthUser(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",

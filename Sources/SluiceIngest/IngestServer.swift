@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -94,22 +95,45 @@ package final class IngestServer: Sendable {
     /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services.
     ///
     /// Hummingbird's service group stops its services in reverse order, the HTTP server first: in-flight
-    /// requests finish and get their answers, then the pipeline drains.
+    /// requests finish and get their answers, then the pipeline drains. One ``ShutdownDeadline`` bounds both:
+    /// connections still open at it are closed (``ConnectionDeadlines``), and the loader stops there.
+    ///
+    /// Connections: at most `maxConnections` open (Hummingbird's `MaximumAvailableConnections`: the server stops
+    /// accepting, so further ones wait in the kernel's listen backlog); each closed when idle for `idleTimeout`
+    /// (Hummingbird's idle timer) or when a request takes longer than `readTimeout` to arrive.
     package func application(
         jobs: [any Service] = [], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
+        let shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
         IngestController(
-            configuration: configuration, committer: committer, projects: projects, enricher: enricher, logger: logger
+            configuration: configuration, committer: committer, projects: projects, enricher: enricher,
+            shutdown: shutdown, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader).addRoutes(to: router)
         let pipeline = IngestPipeline(
-            committer: committer, loader: loader, shutdownDeadline: configuration.shutdownDeadline, logger: logger
+            committer: committer, loader: loader, shutdown: shutdown, grace: configuration.shutdownGrace, logger: logger
+        )
+        let readTimeout = TimeAmount(configuration.readTimeout)
+        let logger = logger
+        logger.info(
+            """
+            HTTP connections: idle timeout \(configuration.idleTimeout.components.seconds) s, read timeout \
+            \(configuration.readTimeout.components.seconds) s, at most \(configuration.maxConnections) open and \
+            \(configuration.maxInflightRequests) requests in flight, shutdown deadline \
+            \(configuration.shutdownDeadline.components.seconds) s
+            """
+        )
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionDeadlines(readTimeout: readTimeout, shutdown: shutdown, logger: logger)],
+            idleTimeout: TimeAmount(configuration.idleTimeout)
         )
         return Application(
             router: router,
+            server: .http1(configuration: http),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"
+                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
             ),
             services: [pipeline] + jobs,
             onServerRunning: onServerRunning,

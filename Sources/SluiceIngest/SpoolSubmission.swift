@@ -12,7 +12,7 @@ package struct SpoolSubmission: Sendable {
     package var acknowledgement: Acknowledgement?
 
     /// How the committer answers a waiting request handler.
-    package typealias Acknowledgement = CheckedContinuation<Result<SpoolReceipt, IngestError>, Never>
+    package typealias Acknowledgement = SpoolAcknowledgement
 
     package init(tuples: [UInt8], tupleEnds: [Int], keys: [UInt64], acknowledgement: Acknowledgement? = nil) {
         precondition(tupleEnds.count == keys.count, "one dedupe key per tuple")

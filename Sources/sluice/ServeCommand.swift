@@ -12,8 +12,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Every option can also be set with the SLUICE_… environment variable named in its help; the \
             option wins. Ready when GET /readyz answers 200. SIGTERM or SIGINT stops taking requests, drains \
-            what was accepted into the spool and gives the loader --shutdown-deadline to copy it into \
-            PostgreSQL; whatever is left is loaded at the next start.
+            what was accepted into the spool and lets the loader copy it into PostgreSQL until \
+            --shutdown-deadline seconds after the signal; connections still open then are closed, and whatever \
+            is not loaded is loaded at the next start.
             """
     )
 
@@ -49,8 +50,17 @@ struct Serve: AsyncParsableCommand {
     var countryHeader: String?
     @Option(name: .customLong("ring-capacity"), help: help("Requests the ring holds between the handlers and the spool", env: "SLUICE_RING_CAPACITY", default: "4096"))
     var ringCapacity: Int?
-    @Option(name: .customLong("shutdown-deadline"), help: help("Seconds a graceful shutdown waits for the loader", env: "SLUICE_SHUTDOWN_DEADLINE", default: "30"))
+    @Option(name: .customLong("shutdown-deadline"), help: help("Seconds a graceful shutdown may take: clients still connected then are cut off, the loader stops", env: "SLUICE_SHUTDOWN_DEADLINE", default: "30"))
     var shutdownDeadlineSeconds: Int?
+    // Connections: timeouts and bounds.
+    @Option(name: .customLong("idle-timeout"), help: help("Seconds a keep-alive connection may stay idle between requests before it is closed", env: "SLUICE_IDLE_TIMEOUT", default: "60"))
+    var idleTimeoutSeconds: Int?
+    @Option(name: .customLong("read-timeout"), help: help("Seconds a request's head and body may take to arrive, from its first byte; a slower one is cut off", env: "SLUICE_READ_TIMEOUT", default: "30"))
+    var readTimeoutSeconds: Int?
+    @Option(name: .customLong("max-connections"), help: help("The most open connections; more wait in the listen backlog", env: "SLUICE_MAX_CONNECTIONS", default: "1024"))
+    var maxConnections: Int?
+    @Option(name: .customLong("max-inflight-requests"), help: help("The most requests read and decoded at once; more get 503 after 250 ms", env: "SLUICE_MAX_INFLIGHT_REQUESTS", default: "128"))
+    var maxInflightRequests: Int?
     @Option(name: .customLong("log-level"), help: help("trace, debug, info, notice, warning, error or critical", env: "SLUICE_LOG_LEVEL", default: "info"))
     var logLevel: String?
     @OptionGroup var database: DatabaseOptions

@@ -79,6 +79,27 @@ struct ServeSettings {
         let deadline = try value(command.shutdownDeadlineSeconds, "SLUICE_SHUTDOWN_DEADLINE", 30)
         guard deadline >= 0 else { throw ValidationError("--shutdown-deadline must not be negative") }
         configuration.shutdownDeadline = .seconds(deadline)
+
+        // Connections: timeouts and bounds.
+        configuration.idleTimeout = .seconds(
+            try positive(
+                value(command.idleTimeoutSeconds, "SLUICE_IDLE_TIMEOUT", Int(configuration.idleTimeout.components.seconds)),
+                "--idle-timeout"
+            )
+        )
+        configuration.readTimeout = .seconds(
+            try positive(
+                value(command.readTimeoutSeconds, "SLUICE_READ_TIMEOUT", Int(configuration.readTimeout.components.seconds)),
+                "--read-timeout"
+            )
+        )
+        configuration.maxConnections = try positive(
+            value(command.maxConnections, "SLUICE_MAX_CONNECTIONS", configuration.maxConnections), "--max-connections"
+        )
+        configuration.maxInflightRequests = try positive(
+            value(command.maxInflightRequests, "SLUICE_MAX_INFLIGHT_REQUESTS", configuration.maxInflightRequests),
+            "--max-inflight-requests"
+        )
         self.configuration = configuration
 
         runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))

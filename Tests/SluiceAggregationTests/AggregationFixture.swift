@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceHangGuard
 import SluiceLoader
 import SluicePostgres
 import SluiceRollupsJob
@@ -12,20 +13,9 @@ import SluiceStore
 import SluiceTestSupport
 import Testing
 
-/// Why a test gave up waiting: the awaited event never came (the code hung), never that it was slow.
-struct Hung: Error, CustomStringConvertible {
+/// The lease of a job that a test meant to run was held by someone else: the test's own set-up went wrong.
+struct LeaseHeld: Error, CustomStringConvertible {
     let description: String
-}
-
-/// Polls `condition` every 20 ms until it holds; throws `Hung` after a generous guard.
-func waitUntil(_ what: String, timeout: Duration = .seconds(180), _ condition: () throws -> Bool) throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else {
-            throw Hung(description: "hung: \(what) did not happen in \(timeout)")
-        }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
 }
 
 let quietLogger: Logger = {
@@ -95,7 +85,7 @@ final class AggregationFixture {
         guard
             case .claimed(let claim) = try runner.claim(
                 job, timing: LeaseTiming(timeout: job.leaseTimeout), dueAfter: nil, on: connection)
-        else { throw Hung(description: "the lease of \(job.name) was held by someone else") }
+        else { throw LeaseHeld(description: "the lease of \(job.name) was held by someone else") }
         return runner.execute(job, claim: claim)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceHangGuard
 import SluicePostgres
 import SluiceRollupsJob
 import SluiceScheduler
@@ -20,10 +21,10 @@ final class BackgroundRun: @unchecked Sendable {
         }.start()
     }
 
-    /// Waits for the run to end (a generous hang guard) and returns its report.
+    /// Waits for the run to end (under the hang guard) and returns its report.
     func report() throws -> JobRunner.Report {
-        guard done.wait(timeout: .now() + 300) == .success else {
-            throw Hung(description: "hung: the job run did not end")
+        try HangGuard.bounded("the job run to end") { _ in
+            done.wait(timeout: .now() + HangGuard.limitInSeconds) == .success
         }
         return try result!.get()
     }
@@ -80,7 +81,7 @@ final class BackgroundRun: @unchecked Sendable {
     /// The backend of the job's run once it waits for a lock inside a statement matching `pattern`.
     func waitingBackend(_ fixture: AggregationFixture, _ pattern: String) throws -> Int {
         var pid: Int?
-        try waitUntil("the job's statement to wait for the test's lock") {
+        try HangGuard.wait(for: "the job's statement to wait for the test's lock") {
             pid = try fixture.database.query(
                 """
                 SELECT pid FROM pg_stat_activity

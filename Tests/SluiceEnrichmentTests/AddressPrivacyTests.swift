@@ -81,12 +81,37 @@ import Testing
         )
     }
 
-    @Test func daySaltIsSipHashOfTheDayNumberUnderTheSecretKey() {
+    @Test func daySaltIsSipHashOfTheDayNumberUnderTheSecretKey() throws {
+        // The documented derivation, step by step, with the reference-vector-tested SipHash-2-4 and message bytes
+        // built here: the secret folded into a 128-bit key by two tags under fixed public keys; the day's salt is
+        // the tags of (day number, 0) and (day number, 1), 16 little-endian bytes each, under that key; an
+        // address's hash is its bytes' tag under the salt, stored as fd00:: followed by the tag big-endian.
+        let secretKey = SipHash(
+            k0: SipHash(k0: 0x5369_6c75_6963_6531, k1: 0x6970_2d73_6565_6430).hash(secret),
+            k1: SipHash(k0: 0x5369_6c75_6963_6532, k1: 0x6970_2d73_6565_6431).hash(secret)
+        )
+        func message(day number: UInt64, index: UInt64) -> [UInt8] {
+            (0..<8).map { UInt8(truncatingIfNeeded: number >> (8 * $0)) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: index >> (8 * $0)) }
+        }
+        let piDay: UInt64 = 20_526  // 2026-03-14, days since 1970-01-01
+        #expect(message(day: piDay, index: 1) == [0x2e, 0x50, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+        let expected = SipHash(
+            k0: secretKey.hash(message(day: piDay, index: 0)), k1: secretKey.hash(message(day: piDay, index: 1))
+        )
+
         let privacy = AddressPrivacy(mode: .hash, secret: secret)
         let salt = privacy.salt(for: day)
-        let other = privacy.salt(for: day.adding(days: 1))
-        #expect(salt.k0 != salt.k1)
-        #expect(salt.k0 != other.k0 && salt.k1 != other.k1)
+        #expect(salt.k0 == expected.k0)
+        #expect(salt.k1 == expected.k1)
+        let tomorrow = privacy.salt(for: day.adding(days: 1))
+        #expect(tomorrow.k0 == secretKey.hash(message(day: piDay + 1, index: 0)))
+        #expect(tomorrow.k1 == secretKey.hash(message(day: piDay + 1, index: 1)))
+
+        let tag = expected.hash([203, 0, 113, 7])
+        #expect(privacy.visitorHash(address: try address("203.0.113.7"), day: day) == tag)
+        let pseudonym = [0xfd, 0, 0, 0, 0, 0, 0, 0] + (0..<8).map { UInt8(truncatingIfNeeded: tag >> (56 - 8 * $0)) }
+        #expect(privacy.storedAddress(try address("203.0.113.7"), on: day)?.bytes == pseudonym)
     }
 
     @Test func unmappedLeavesOtherAddressesAlone() throws {

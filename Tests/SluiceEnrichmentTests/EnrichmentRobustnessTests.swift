@@ -1,20 +1,9 @@
+import Foundation
 import SluiceCore
+import SluiceTestSupport
 import Testing
 
 @testable import SluiceEnrichment
-
-/// SplitMix64: a tiny seeded generator, so every run feeds the same "random" inputs and a failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Feeds the enricher random bytes, token soup built from the delimiters the parsers look for, and 100 KB strings,
 /// and checks that it neither traps nor stores anything outside the columns' rules.
@@ -104,7 +93,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test(arguments: IPMode.allCases)
     func randomInputsNeverTrap(_ mode: IPMode) {
-        var generator = SplitMix64(state: 0x51_1CE0 &+ UInt64(mode.rawValue.utf8.count))
+        var generator = SplitMix64(seed: 0x51_1CE0 &+ UInt64(mode.rawValue.utf8.count))
         let enricher = Enricher(ipMode: mode, secret: Array(repeating: 7, count: 16))
         for _ in 0..<3_000 {
             var row = makeRow(receivedAt: Int64.random(in: -10_000_000...4_000_000_000, using: &generator))
@@ -116,22 +105,75 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func randomBytesThroughEveryParser() {
-        var generator = SplitMix64(state: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<5_000 {
             let text =
                 Bool.random(using: &generator)
                 ? Self.randomBytes(&generator, maximumLength: 300) : Self.tokenSoup(&generator, maximumCount: 40)
             let agent = UserAgentParser.parse(text)
             #expect(["desktop", "mobile", "tablet", "bot"].contains(agent.deviceType))
-            if let url = PageURL(text) {
-                #expect(!url.path.isEmpty)
-                _ = url.campaign
-                _ = url.queryValue("utm_source")
+            #expect(agent.isBot == (agent.deviceType == "bot"))
+
+            let url = PageURL(text)
+            if let url {
+                // Path and query are pieces of the URL as given.
+                #expect(url.path == "/" || Self.bytes(of: text, contain: url.path))
+                if let query = url.query {
+                    #expect(!query.isEmpty && Self.bytes(of: text, contain: "?" + query))
+                } else {
+                    #expect(url.campaign == nil && url.queryValue("utm_source") == nil)
+                }
+                if let host = url.host {
+                    #expect(!host.isEmpty && host.utf8.count <= PageURL.maximumHostLength)
+                    #expect(!host.hasPrefix("www.") && !host.hasSuffix("."))
+                    #expect(host.utf8.allSatisfy { !(0x41...0x5A).contains($0) }, "host not in lower case: \(host)")
+                }
+                Self.checkCampaign(url.campaign)
+                // The campaign's source is the query's first utm_source that has a value.
+                if let source = url.queryValue("utm_source"), !source.isEmpty {
+                    #expect(url.campaign?.source == source)
+                }
             }
-            _ = PageURL.referrerHost(text, pageHost: text)
-            _ = Campaign(search: text)
-            _ = CountryCode.normalized(text)
-            _ = Enricher.address(text)
+            // A referrer's host is the URL's host, and a page never refers to itself.
+            #expect(PageURL.referrerHost(text, pageHost: nil) == url?.host)
+            if let host = url?.host {
+                #expect(PageURL.referrerHost(text, pageHost: host) == nil, "\(text.debugDescription)")
+            }
+
+            let campaign = Campaign(search: text)
+            Self.checkCampaign(campaign)
+            if !text.hasPrefix("?") {
+                #expect(Campaign(search: "?" + text) == campaign, "a leading ? changes nothing")
+            }
+
+            // A country is two ASCII letters, upper-cased, after trimming spaces and tabs; XX and ZZ mean none.
+            let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+            let isCode = trimmed.utf8.count == 2 && trimmed.utf8.allSatisfy { (0x61...0x7A).contains($0 | 0x20) }
+            let code = isCode && !["XX", "ZZ"].contains(trimmed.uppercased()) ? trimmed.uppercased() : nil
+            #expect(CountryCode.normalized(text) == code, "\(Array(text.utf8))")
+
+            // An address found in the text is one: its own text form reads back as the same address.
+            if let address = Enricher.address(text) {
+                #expect(InetAddress(address.description) == address, "\(text)")
+            }
+        }
+    }
+
+    /// Whether the UTF-8 bytes of `text` hold those of `part` somewhere (bytes, not characters: a slice cut at an
+    /// ASCII delimiter may start inside what `String` would see as one grapheme).
+    private static func bytes(of text: String, contain part: String) -> Bool {
+        let haystack = Array(text.utf8)
+        let needle = Array(part.utf8)
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
+    }
+
+    /// What every UTM campaign must satisfy: `nil`, or at least one parameter, each one non-empty.
+    private static func checkCampaign(_ campaign: Campaign?) {
+        guard let campaign else { return }
+        #expect(!campaign.isEmpty)
+        for value in [campaign.source, campaign.medium, campaign.name, campaign.term, campaign.content] {
+            if let value { #expect(!value.isEmpty) }
         }
     }
 

@@ -67,4 +67,14 @@ import Testing
                 == "com.google.android.gm"
         )
     }
+
+    @Test func aPageHostAlreadyNormalisedStillMarksASelfReferral() {
+        // The enricher passes PageURL.host, normalised once already; normalising it again is not the same host
+        // when one `www.` hid another, or a bracket.
+        for page in ["https://www.www.example.com/", "//www.[utm_term/x"] {
+            let host = PageURL(page)?.host
+            #expect(host != nil)
+            #expect(PageURL.referrerHost(page, pageHost: host) == nil, "\(page)")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import EmbeddedPostgres
 import Foundation
+import SluiceHangGuard
 import SluicePostgres
 import SluiceStore
 import SluiceTestSupport
@@ -38,7 +39,7 @@ import Testing
                 + extra,
             environment: ["SLUICE_LOG_LEVEL": "warning"]
         )
-        let line = try process.waitForLine(containing: "listening on http://")
+        let line = try process.waitForLine(containing: "listening on http://", timeout: HangGuard.limit)
         let address = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") })
         return (process, String(address))
     }
@@ -50,15 +51,14 @@ import Testing
         let stop = Atomic<Bool>(false)
         let prefix = UUID().uuidString.prefix(8)
 
-        /// Waits until at least `count` events were acknowledged (a busy machine may take a while).
-        func waitForAcknowledged(_ count: Int, timeout: Duration = .seconds(60)) async throws {
-            let deadline = ContinuousClock.now + timeout
-            while acknowledged.withLock({ $0.count }) < count {
-                guard ContinuousClock.now < deadline else {
-                    let refusals = refused.withLock { $0 }
-                    throw BackgroundProcessError("fewer than \(count) events acknowledged in \(timeout); \(refusals) refused")
+        /// Waits until at least `count` events were acknowledged.
+        func waitForAcknowledged(_ count: Int) async throws {
+            do {
+                try await HangGuard.wait(for: "\(count) acknowledged events") {
+                    acknowledged.withLock { $0.count } >= count
                 }
-                try await Task.sleep(for: .milliseconds(50))
+            } catch let hung as Hung {
+                throw Hung("\(hung.event) (\(refused.withLock { $0 }) requests refused meanwhile)")
             }
         }
 
@@ -76,7 +76,7 @@ import Testing
                                 acknowledged.withLock { $0.formUnion(ids) }
                             } else {
                                 refused.withLock { $0 += 1 }
-                                try? await Task.sleep(for: .milliseconds(20))
+                                try? await Task.sleep(for: .milliseconds(20))  // allow-timing: a client's backoff
                             }
                         }
                     }
@@ -85,15 +85,14 @@ import Testing
         }
     }
 
-    /// Waits until every id is stored, then checks none is stored twice.
-    static func expectExactlyOnce(_ ids: Set<String>, databaseURL: String, timeout: Duration = .seconds(90)) throws {
+    /// Checks that every id is stored exactly once; first waits until as many ids are stored, unless `loaded`
+    /// says that loading is over already (a server that exited after draining).
+    static func expectExactlyOnce(_ ids: Set<String>, databaseURL: String, loaded: Bool = false) throws {
         let connection = try PostgresConnection(databaseURL)
-        let deadline = ContinuousClock.now + timeout
-        var stored = 0
-        while ContinuousClock.now < deadline {
-            stored = try connection.query("SELECT count(DISTINCT message_id) FROM analytics.events").int(0, 0) ?? 0
-            if stored >= ids.count { break }
-            usleep(100_000)
+        if !loaded {
+            try HangGuard.wait(for: "\(ids.count) distinct acknowledged events stored") {
+                try storedCount(connection) >= ids.count
+            }
         }
         let result = try connection.query("SELECT message_id, count(*) FROM analytics.events GROUP BY message_id")
         var counts: [String: Int] = [:]
@@ -104,6 +103,11 @@ import Testing
         #expect(twice.isEmpty, "\(twice.count) events stored more than once")
     }
 
+    /// The distinct messageIds in `analytics.events`.
+    static func storedCount(_ connection: PostgresConnection) throws -> Int {
+        try connection.query("SELECT count(DISTINCT message_id) FROM analytics.events").int(0, 0) ?? 0
+    }
+
     @Test func killNineMidLoadThenRestartLosesAndDuplicatesNothing() async throws {
         let setup = try Self.setup("kill9")
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
@@ -112,7 +116,7 @@ import Testing
         let sending = Task { await traffic.run(url: url, writeKey: setup.writeKey) }
         try await traffic.waitForAcknowledged(2_000)
         first.signal(SIGKILL)
-        try first.wait()
+        try first.wait(timeout: HangGuard.limit)
         traffic.stop.store(true, ordering: .relaxed)
         await sending.value
         let acknowledged = traffic.acknowledged.withLock { $0 }
@@ -126,7 +130,7 @@ import Testing
         #expect(answer.status == 200)
         try Self.expectExactlyOnce(acknowledged, databaseURL: setup.databaseURL)
         second.signal(SIGTERM)
-        #expect(try second.wait() == 0)
+        #expect(try second.wait(timeout: HangGuard.limit) == 0)
     }
 
     @Test func sigtermMidLoadDrainsEverythingAndExitsZero() async throws {
@@ -137,12 +141,12 @@ import Testing
         let sending = Task { await traffic.run(url: url, writeKey: setup.writeKey) }
         try await traffic.waitForAcknowledged(2_000)
         server.signal(SIGTERM)
-        #expect(try server.wait() == 0, "\(server.log)")
+        #expect(try server.wait(timeout: HangGuard.limit) == 0, "\(server.log)")
         traffic.stop.store(true, ordering: .relaxed)
         await sending.value
         let acknowledged = traffic.acknowledged.withLock { $0 }
-        // Drained before exit: no restart needed.
-        try Self.expectExactlyOnce(acknowledged, databaseURL: setup.databaseURL, timeout: .seconds(1))
+        // Drained before exit: everything is there at once, with no server left to load anything.
+        try Self.expectExactlyOnce(acknowledged, databaseURL: setup.databaseURL, loaded: true)
     }
 
     @Test func postgresStoppedAndRestartedMidLoad() async throws {
@@ -172,13 +176,18 @@ import Testing
         #expect(ready.body.contains("database unavailable"))
 
         try cluster.start(port: cluster.port)
-        try await Task.sleep(for: .seconds(2))
+        // Traffic goes on while the loader reconnects: stop it once the loader is loading again.
+        let check = try PostgresConnection(setup.databaseURL)
+        let storedAtRestart = try Self.storedCount(check)
+        try await HangGuard.wait(for: "the loader to load again after the restart") {
+            try Self.storedCount(check) > storedAtRestart
+        }
         traffic.stop.store(true, ordering: .relaxed)
         await sending.value
         let acknowledged = traffic.acknowledged.withLock { $0 }
         try Self.expectExactlyOnce(acknowledged, databaseURL: setup.databaseURL)
         server.signal(SIGTERM)
-        #expect(try server.wait() == 0)
+        #expect(try server.wait(timeout: HangGuard.limit) == 0)
     }
 
     @Test func aCorruptSpoolTailIsCutAndReported() async throws {
@@ -189,20 +198,26 @@ import Testing
         let answer = try await HTTP.post(url + "/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey)
         #expect(answer.status == 200)
         first.signal(SIGKILL)
-        try first.wait()
+        try first.wait(timeout: HangGuard.limit)
 
-        // A torn record at the end of the last segment, as a crash mid-write leaves it.
+        // A torn record at the end of the last segment, as a crash mid-write leaves it: a header claiming a
+        // 65,535-byte frame, then 3 of those bytes.
         let segments = try FileManager.default.contentsOfDirectory(atPath: setup.spool).filter { $0.hasSuffix(".seg") }.sorted()
         let last = try #require(segments.last, "no segment in \(setup.spool)")
         let handle = try #require(FileHandle(forWritingAtPath: setup.spool + "/" + last))
-        handle.seekToEndOfFile()
-        handle.write(Data([0x53, 0x4c, 0x53, 0x50, 1, 0, 0, 0, 0xff, 0xff, 0, 0, 9, 9, 9]))
+        let intactBytes = handle.seekToEndOfFile()
+        let torn: [UInt8] = [0x53, 0x4c, 0x53, 0x50, 1, 0, 0, 0, 0xff, 0xff, 0, 0, 9, 9, 9]
+        handle.write(Data(torn))
         try handle.close()
 
         let (second, _) = try Self.serve(setup)
-        _ = try second.waitForLine(containing: "torn record")
+        let report = try second.waitForLine(containing: "torn record", timeout: HangGuard.limit)
+        // Exactly the bytes written after the last intact record are cut, and the rest is kept.
+        #expect(report.contains("cutBytes=\(torn.count)"), "\(report)")
+        #expect(report.contains("keptBytes=\(intactBytes)"), "\(report)")
+        #expect(report.contains("segment=\(UInt64(last.dropLast(4))!)"), "\(report)")
         try Self.expectExactlyOnce(Set(ids), databaseURL: setup.databaseURL)
         second.signal(SIGTERM)
-        #expect(try second.wait() == 0)
+        #expect(try second.wait(timeout: HangGuard.limit) == 0)
     }
 }

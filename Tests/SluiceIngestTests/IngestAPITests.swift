@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import NIOCore
 import SluiceCore
+import SluiceHangGuard
 import SluicePostgres
 import SluiceZstd
 import Testing
@@ -197,32 +198,51 @@ import Testing
     }
 
     @Test func duplicatesWithinAndAcrossBatchesAndAcrossARestart() async throws {
-        let harness = try IngestHarness(label: "dupes")
-        defer { harness.removeSpool() }
-        try await harness.withServer { server in
-            let url = "\(server.baseURL)/v1/batch"
-            let first = try await HTTP.post(
-                url, json: Events.batch([Events.track("d-1"), Events.track("d-1"), Events.track("d-2")]),
-                writeKey: harness.writeKey
+        // `sluice serve` as a child process: its /metrics counts this test's duplicates alone, which an
+        // in-process server, sharing the process-wide registry with other suites, could not promise.
+        let setup = try CrashRecoveryTests.setup("dupes")
+        defer { try? FileManager.default.removeItem(atPath: setup.spool) }
+        let database = try PostgresConnection(setup.databaseURL)
+        func post(_ url: String, _ ids: [String]) async throws -> HTTPAnswer {
+            try await HTTP.post(
+                "\(url)/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey
             )
-            #expect(first.status == 200)
-            let second = try await HTTP.post(
-                url, json: Events.batch([Events.track("d-2"), Events.track("d-3")]), writeKey: harness.writeKey
-            )
-            #expect(second.status == 200)
-            try server.waitUntilLoaded()
         }
-        // A new server over the same database and spool remembers the ids.
-        try await harness.withServer { server in
-            let again = try await HTTP.post(
-                "\(server.baseURL)/v1/batch", json: Events.batch([Events.track("d-1"), Events.track("d-4")]),
-                writeKey: harness.writeKey
-            )
-            #expect(again.status == 200)
-            #expect(server.server.startReport.dedupeFromDatabase == 3)
-            try server.waitUntilLoaded()
+        func duplicates(_ url: String) async throws -> Double? {
+            PrometheusText.value(of: "sluice_duplicates_total", in: try await HTTP.get("\(url)/metrics").body)
         }
-        #expect(try harness.messageCounts() == ["d-1": 1, "d-2": 1, "d-3": 1, "d-4": 1])
+
+        let (first, url) = try CrashRecoveryTests.serve(setup)
+        #expect(try await duplicates(url) == 0)
+        // A duplicate is accepted (Segment's SDKs would retry a refusal), dropped, and counted.
+        let within = try await post(url, ["d-1", "d-1", "d-2"])
+        #expect(within.status == 200)
+        #expect(within.body == #"{"success":true}"#)
+        #expect(try await duplicates(url) == 1)
+        let across = try await post(url, ["d-2", "d-3"])
+        #expect(across.status == 200)
+        #expect(across.body == #"{"success":true}"#)
+        #expect(try await duplicates(url) == 2)
+        try await HangGuard.wait(for: "3 events stored") { try CrashRecoveryTests.storedCount(database) == 3 }
+        first.signal(SIGTERM)
+        #expect(try first.wait(timeout: HangGuard.limit) == 0)
+
+        // A new server over the same database and spool remembers the ids: its window starts with the three.
+        let (second, secondURL) = try CrashRecoveryTests.serve(setup)
+        try await HangGuard.wait(for: "the restarted server's dedupe window to hold the 3 stored ids") {
+            PrometheusText.value(of: "sluice_dedupe_entries", in: try await HTTP.get("\(secondURL)/metrics").body) == 3
+        }
+        #expect(try await duplicates(secondURL) == 0)
+        let again = try await post(secondURL, ["d-1", "d-4"])
+        #expect(again.status == 200)
+        #expect(again.body == #"{"success":true}"#)
+        #expect(try await duplicates(secondURL) == 1)
+        try await HangGuard.wait(for: "4 events stored") { try CrashRecoveryTests.storedCount(database) == 4 }
+        second.signal(SIGTERM)
+        #expect(try second.wait(timeout: HangGuard.limit) == 0)
+
+        let counts = try database.query("SELECT message_id, count(*)::text FROM analytics.events GROUP BY 1 ORDER BY 1")
+        #expect(counts.rows == [["d-1", "1"], ["d-2", "1"], ["d-3", "1"], ["d-4", "1"]])
     }
 
     @Test func healthReadinessAndMetrics() async throws {
@@ -230,11 +250,11 @@ import Testing
         defer { harness.removeSpool() }
         try await harness.withServer { server in
             #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
-            var ready = try await HTTP.get("\(server.baseURL)/readyz")
-            for _ in 0..<100 where ready.status != 200 {
-                try await Task.sleep(for: .milliseconds(50))
-                ready = try await HTTP.get("\(server.baseURL)/readyz")
+            // Readiness is an event (the loader's first contact with PostgreSQL, say): wait for it.
+            try await HangGuard.wait(for: "/readyz to answer 200") {
+                try await HTTP.get("\(server.baseURL)/readyz").status == 200
             }
+            let ready = try await HTTP.get("\(server.baseURL)/readyz")
             #expect(ready.status == 200)
             #expect(ready.body == #"{"ready":true}"#)
             _ = try await HTTP.post(

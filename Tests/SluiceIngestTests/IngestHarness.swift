@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SluiceCore
+import SluiceHangGuard
 import SluiceIngest
 import SluicePostgres
 import SluiceStore
@@ -36,7 +37,8 @@ final class IngestHarness: Sendable {
         var configuration = IngestConfiguration(connectionString: connectionString)
         configuration.port = 0
         configuration.spoolDirectory = spoolDirectory
-        configuration.shutdownDeadline = .seconds(20)
+        // A deadline a test never reaches: a shutdown that leaves events in the spool is a hang here, not a race.
+        configuration.shutdownDeadline = HangGuard.limit
         change(&configuration)
         return configuration
     }
@@ -109,10 +111,12 @@ struct RunningServer: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Waits until every event acknowledged so far is committed in PostgreSQL.
-    func waitUntilLoaded(timeout: Duration = .seconds(30)) throws {
+    ///
+    /// - Throws: ``Hung`` if the loader has not got there within ``HangGuard/limit``.
+    func waitUntilLoaded() throws {
         let target = server.committer.committedEnd
-        guard server.loader.waitUntilLoaded(target, timeout: timeout) else {
-            throw HarnessError("the loader did not reach \(target) within \(timeout); it is at \(server.loader.position)")
+        try HangGuard.bounded("the loader to commit every acknowledged event (up to \(target))") {
+            server.loader.waitUntilLoaded(target, timeout: $0)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceEnrichment
+import SluiceHangGuard
 import SluicePostgres
 import Testing
 
@@ -33,19 +34,13 @@ import Testing
             let first = try await HTTP.post(url, json: Events.batch([Events.track("b-1")]), writeKey: harness.writeKey)
             #expect(first.status == 200)
             // The segment file now holds more than the 1-byte budget until the loader deletes it, which it
-            // never does for the segment being written: every later request is over budget.
-            var refused: HTTPAnswer?
-            for attempt in 0..<40 {
-                let answer = try await HTTP.post(
-                    url, json: Events.batch([Events.track("b-\(attempt + 2)")]), writeKey: harness.writeKey
-                )
-                if answer.status == 503 {
-                    refused = answer
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(100))
+            // never does for the segment being written. Once the committer's measure of the spool (the value the
+            // budget check reads, refreshed a few times a second) shows it, every later request is over budget.
+            try await HangGuard.wait(for: "the committer to measure the first record in the spool") {
+                server.server.committer.spoolBytes >= 1
             }
-            let answer = try #require(refused, "no request was refused for the spool budget")
+            let answer = try await HTTP.post(url, json: Events.batch([Events.track("b-2")]), writeKey: harness.writeKey)
+            #expect(answer.status == 503, "\(answer.body)")
             #expect(answer.headers["retry-after"] == "1")
             #expect((answer.json?["error"] as? [String: Any])?["code"] as? String == "spool_full")
         }

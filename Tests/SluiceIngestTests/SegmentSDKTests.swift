@@ -27,7 +27,9 @@ import Testing
             """
             SELECT message_id, type, event, user_id, anonymous_id, group_id, previous_id, page_path, referrer_host,
                    utm_source, country, browser, os, device_type, host(ip), properties::text, traits::text,
-                   context::text, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                   context::text, (extract(epoch FROM "timestamp") * 1000000)::int8::text,
+                   (extract(epoch FROM received_at) * 1000000)::int8::text,
+                   (extract(epoch FROM sent_at) * 1000000)::int8::text
             FROM analytics.events ORDER BY message_id
             """
         )
@@ -44,8 +46,12 @@ import Testing
         let properties = try JSONSerialization.jsonObject(with: Data((track[15] ?? "").utf8)) as? [String: Any]
         #expect(properties?["total"] as? Double == 19.99)
         #expect(properties?["items"] as? [String] == ["a", "b"])
-        // The SDK sends sentAt; its clock and ours agree, so the corrected time stays the given one (±2 s).
-        #expect(track[18].map { $0.hasPrefix("2026-11-20T10:30:0") } == true, "\(track[18] ?? "nil")")
+        // The SDK sends its explicit timestamp and the batch's sentAt: the stored time is Segment's correction,
+        // receivedAt − (sentAt − timestamp), to the microsecond, however long the request took.
+        let given: Int64 = 1_795_170_600_000_000  // 2026-11-20T10:30:00Z, the script's `when`
+        let receivedAt = try #require(track[19].flatMap { Int64($0) })
+        let sentAt = try #require(track[20].flatMap { Int64($0) }, "the SDK sends sentAt")
+        #expect(track[18].flatMap { Int64($0) } == receivedAt - (sentAt - given))
         for row in rows.values {
             #expect(row[7] == "/docs")
             #expect(row[8] == "news.example.org")

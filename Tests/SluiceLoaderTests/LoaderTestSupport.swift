@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceHangGuard
 import SluiceLoader
 import SluicePostgres
 import SluiceSpool
 import SluiceTestSupport
+import Synchronization
 import Testing
 
 /// A migrated throwaway database and an empty spool directory, as one server node has them.
@@ -35,20 +37,32 @@ final class LoaderFixture {
         return String(part.dropFirst("dbname=".count))
     }
 
+    /// The loader's settings; `retryDelays` is the backoff between failed attempts (short, so tests see retries).
     func configuration(
-        maxBatchRows: Int = 50_000, connectionString: String? = nil
+        maxBatchRows: Int = 50_000, connectionString: String? = nil,
+        retryDelays: ClosedRange<Duration> = .milliseconds(20) ... .milliseconds(300)
     ) -> LoaderConfiguration {
         LoaderConfiguration(
             connectionString: connectionString ?? self.connectionString, spoolDirectory: spoolDirectory,
-            nodeID: nodeID, maxBatchRows: maxBatchRows, retryDelays: .milliseconds(20) ... .milliseconds(300),
+            nodeID: nodeID, maxBatchRows: maxBatchRows, retryDelays: retryDelays,
             idleDelay: .milliseconds(50), healthCheckInterval: .milliseconds(100)
         )
     }
 
-    func loader(maxBatchRows: Int = 50_000, connectionString: String? = nil) -> SpoolLoader {
-        SpoolLoader(
-            configuration: configuration(maxBatchRows: maxBatchRows, connectionString: connectionString),
-            logger: Logger(label: "test.loader")
+    /// A loader over this fixture; with `log`, everything it logs (debug included) is recorded there too.
+    func loader(
+        maxBatchRows: Int = 50_000, connectionString: String? = nil,
+        retryDelays: ClosedRange<Duration> = .milliseconds(20) ... .milliseconds(300), log: LogRecorder? = nil
+    ) -> SpoolLoader {
+        var logger = Logger(label: "test.loader")
+        if let log {
+            logger = Logger(label: "test.loader") { _ in log.handler() }
+        }
+        return SpoolLoader(
+            configuration: configuration(
+                maxBatchRows: maxBatchRows, connectionString: connectionString, retryDelays: retryDelays
+            ),
+            logger: logger
         )
     }
 
@@ -139,19 +153,45 @@ final class RunningLoader: @unchecked Sendable {
         thread.start()
     }
 
-    /// Asks the loop to stop and waits for `run()` to return.
-    func stop(drainFor drain: Duration? = nil, waitSeconds: Double = 30) -> Bool {
-        loader.stop(drainUntil: drain.map { ContinuousClock.now + $0 })
-        return finished.wait(timeout: .now() + waitSeconds) == .success
+    /// Asks the loop to stop (after draining the spool when `drain`) and waits for `run()` to return.
+    ///
+    /// - Throws: ``Hung`` if `run()` has not returned within ``HangGuard/limit``.
+    func stop(drain: Bool = false) throws {
+        loader.stop(drainUntil: drain ? ContinuousClock.now + HangGuard.limit : nil)
+        try HangGuard.bounded("the loader's run() to return after stop") { _ in
+            finished.wait(timeout: .now() + HangGuard.limitInSeconds) == .success
+        }
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
+/// Everything a logger wrote, for tests that wait on a log line.
+final class LogRecorder: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    /// How many messages so far contain `text`.
+    func count(containing text: String) -> Int {
+        lines.withLock { $0.filter { $0.contains(text) }.count }
     }
-    return try condition()
+
+    /// A handler that records every message, debug included.
+    func handler() -> any LogHandler { Handler(recorder: self) }
+
+    fileprivate func record(_ line: String) {
+        lines.withLock { $0.append(line) }
+    }
+
+    private struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var logLevel: Logger.Level = .debug
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            recorder.record("\(event.level) \(event.message)")
+        }
+    }
 }

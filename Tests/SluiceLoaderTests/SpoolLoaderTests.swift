@@ -1,9 +1,11 @@
 import Foundation
 import SluiceCore
+import SluiceHangGuard
 import SluiceLoader
 import SluicePostgres
 import SluiceSpool
 import SluiceTestSupport
+import Synchronization
 import Testing
 
 /// The loader against a real PostgreSQL and real spool files written as the server writes them.
@@ -404,7 +406,7 @@ import Testing
         var end = try writer.append(Payload.bytes(Payload.rows(0, 100)))
         try writer.sync()
         loader.wake()
-        #expect(loader.waitUntilLoaded(end, timeout: .seconds(20)))
+        try HangGuard.bounded("the loader to reach \(end)") { loader.waitUntilLoaded(end, timeout: $0) }
         #expect(loader.health == .healthy)
         #expect(try fixture.count() == 100)
 
@@ -413,26 +415,44 @@ import Testing
             end = try writer.append(Payload.bytes(Payload.rows(batch * 100, 100)))
         }
         try writer.sync()
-        #expect(running.stop(drainFor: .seconds(20)))
+        try running.stop(drain: true)
         #expect(loader.position == end)
         #expect(try fixture.count() == 600)
         #expect(try fixture.duplicates() == 0)
     }
 
-    @Test func waitUntilLoadedTimesOut() throws {
+    @Test func waitUntilLoadedWakesWhenThePositionIsCommittedAndOtherwiseTimesOut() throws {
         let fixture = try LoaderFixture("waittimeout")
         let loader = fixture.loader()
-        let started = ContinuousClock.now
-        #expect(!loader.waitUntilLoaded(SpoolPosition(segment: 0, offset: 1), timeout: .milliseconds(200)))
-        #expect(ContinuousClock.now - started >= .milliseconds(200))
         #expect(loader.waitUntilLoaded(.start, timeout: .zero))
+        #expect(!loader.waitUntilLoaded(SpoolPosition(segment: 0, offset: 1), timeout: .zero))
+
+        // A waiter blocked on a position not written yet returns true once a load commits past it, long before
+        // its timeout: it waits on the event, not on the clock.
+        let writer = try fixture.writer()
+        let end = try writer.append(Payload.bytes(Payload.rows(0, 10)))
+        try writer.sync()
+        let woken = DispatchSemaphore(value: 0)
+        let result = Mutex<Bool?>(nil)
+        Thread { [loader] in
+            let reached = loader.waitUntilLoaded(end, timeout: HangGuard.limit)
+            result.withLock { $0 = reached }
+            woken.signal()
+        }.start()
+        #expect(try loader.loadAvailable().position == end)
+        try HangGuard.bounded("the waiter to wake after the load") { _ in
+            woken.wait(timeout: .now() + HangGuard.limitInSeconds) == .success
+        }
+        #expect(result.withLock { $0 } == true)
     }
 
-    @Test func anUnreachableDatabaseIsReportedAndRetriedUntilStop() throws {
+    @Test func anUnreachableDatabaseIsReportedAndStopEndsTheRetryWait() throws {
         let fixture = try LoaderFixture("unreachable")
         let port = try LocalClusterPort.free()
+        // An hour between attempts: run() can only return within the hang guard if stop() ends the wait.
         let loader = fixture.loader(
-            connectionString: "host=127.0.0.1 port=\(port) user=postgres dbname=postgres connect_timeout=2"
+            connectionString: "host=127.0.0.1 port=\(port) user=postgres dbname=postgres connect_timeout=2",
+            retryDelays: .seconds(3600) ... .seconds(3600)
         )
         #expect {
             try loader.committedPosition()
@@ -440,15 +460,11 @@ import Testing
             (error as? PostgresError)?.code == .connection
         }
         let running = RunningLoader(loader)
-        #expect(
-            eventually {
-                if case .databaseUnavailable = loader.health { return true }
-                return false
-            }
-        )
-        let stopping = ContinuousClock.now
-        #expect(running.stop())
-        #expect(ContinuousClock.now - stopping < .seconds(5))
+        try HangGuard.wait(for: "the loader to report the database unavailable") {
+            if case .databaseUnavailable = loader.health { return true }
+            return false
+        }
+        try running.stop()
     }
 
     @Test func anOutageStopsLoadingUntilTheDatabaseIsBack() throws {
@@ -456,14 +472,15 @@ import Testing
         let admin = try PostgresConnection(try TestDatabase.cluster().connectionString())
         let name = fixture.databaseName
         let writer = try fixture.writer()
-        let loader = fixture.loader()
+        let log = LogRecorder()
+        let loader = fixture.loader(log: log)
         let running = RunningLoader(loader)
-        defer { _ = running.stop() }
+        defer { try? running.stop() }
 
         let first = try writer.append(Payload.bytes(Payload.rows(0, 50)))
         try writer.sync()
         loader.wake()
-        #expect(loader.waitUntilLoaded(first, timeout: .seconds(20)))
+        try HangGuard.bounded("the loader to reach \(first)") { loader.waitUntilLoaded(first, timeout: $0) }
 
         // The database goes away: no new connections, and the loader's session is killed.
         try admin.execute("ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
@@ -471,22 +488,27 @@ import Testing
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
             [name]
         )
-        #expect(
-            eventually {
-                if case .databaseUnavailable = loader.health { return true }
-                return false
-            }
-        )
-        // The spool takes the events meanwhile.
+        try HangGuard.wait(for: "the loader to report the database unavailable") {
+            if case .databaseUnavailable = loader.health { return true }
+            return false
+        }
+        // The spool takes the events meanwhile; the loader keeps trying (two more failed attempts, seen in its
+        // log, at least one of them after the append) and loads nothing.
+        let retries = "retrying"
+        let failedBefore = log.count(containing: retries)
         let second = try writer.append(Payload.bytes(Payload.rows(50, 50)))
         try writer.sync()
         loader.wake()
-        #expect(!loader.waitUntilLoaded(second, timeout: .milliseconds(500)))
+        try HangGuard.wait(for: "two more failed attempts while the database refuses connections") {
+            log.count(containing: retries) >= failedBefore + 2
+        }
+        #expect(!loader.waitUntilLoaded(second, timeout: .zero))
+        #expect(loader.position == first)
         if case .databaseUnavailable = loader.health {} else { Issue.record("health is \(loader.health)") }
 
         try admin.execute("ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
-        #expect(loader.waitUntilLoaded(second, timeout: .seconds(20)))
-        #expect(eventually { loader.health == .healthy })
+        try HangGuard.bounded("the loader to reach \(second)") { loader.waitUntilLoaded(second, timeout: $0) }
+        try HangGuard.wait(for: "the loader to report healthy") { loader.health == .healthy }
         let check = try PostgresConnection(fixture.connectionString)
         #expect(
             try check.query("SELECT count(*), count(DISTINCT message_id) FROM analytics.events").rows == [

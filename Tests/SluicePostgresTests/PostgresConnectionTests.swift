@@ -1,3 +1,4 @@
+import SluiceHangGuard
 import SluicePostgres
 import SluiceTestSupport
 import Testing
@@ -60,11 +61,19 @@ import Testing
     @Test func reconnectsAfterTheServerKillsTheSession() throws {
         let connection = try TestDatabase.connect("reconnect")
         let admin = try PostgresConnection(try TestDatabase.cluster().connectionString())
-        let pid = try connection.query("SELECT pg_backend_pid()").string(0, 0)!
-        try admin.query("SELECT pg_terminate_backend($1::int)", [pid])
-        let value = try connection.withReconnect(retry: RetryPolicy(initialDelay: 0.05, deadline: 10)) {
-            try $0.query("SELECT 7").string(0, 0)
+        let pid = try #require(try connection.query("SELECT pg_backend_pid()").string(0, 0))
+        #expect(try admin.query("SELECT pg_terminate_backend($1::int)", [pid]).string(0, 0) == "t")
+        var attempts = 0
+        let retry = RetryPolicy(initialDelay: 0.05, deadline: HangGuard.limitInSeconds)
+        let answer = try connection.withReconnect(retry: retry) {
+            attempts += 1
+            return try $0.query("SELECT 7, pg_backend_pid()").rows.first
         }
-        #expect(value == "7")
+        #expect(answer?[0] == "7")
+        // A new session: another backend answered, and the first attempt, on the killed one, failed.
+        let newPID = try #require(answer?[1] ?? nil)
+        #expect(newPID != pid)
+        #expect(attempts >= 2)
+        #expect(try admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", [pid]).string(0, 0) == "0")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 import SluiceRing
 import Synchronization
 import Testing
@@ -85,14 +86,14 @@ import Testing
                 var count = 0
                 var sum = 0
                 var outOfOrder = 0
-                var lastProgress = ContinuousClock.now
-                // A lost item would leave the count short forever: give up after 30 s without one.
-                while count < total, ContinuousClock.now - lastProgress < .seconds(30) {
+                var progress = HangGuard.Progress()
+                // A lost item would leave the count short forever: give up once no item came for the hang guard.
+                while count < total, !progress.hung {
                     guard let item = queue.dequeue() else {
                         sched_yield()
                         continue
                     }
-                    lastProgress = ContinuousClock.now
+                    progress.progressed()
                     let producer = item >> 40
                     let sequence = item & (1 << 40 - 1)
                     if sequence != last[producer] + 1 { outOfOrder += 1 }
@@ -107,7 +108,7 @@ import Testing
             sum &+ producer << 40 * perProducer &+ perProducer * (perProducer - 1) / 2
         }
         let result = received.withLock { $0 }
-        #expect(result.count == total)
+        #expect(result.count == total, "hung: the consumer got \(result.count) of \(total) items")
         #expect(result.outOfOrder == 0)
         #expect(result.sum == expectedSum)
         #expect(queue.dequeue() == nil)
@@ -128,12 +129,12 @@ import Testing
                 }
             } else {
                 var mine: [Int] = []
-                var lastProgress = ContinuousClock.now
-                while taken.load(ordering: .relaxed) < total, ContinuousClock.now - lastProgress < .seconds(30) {
+                var progress = HangGuard.Progress()
+                while taken.load(ordering: .relaxed) < total, !progress.hung {
                     if let item = queue.dequeue() {
                         mine.append(item)
                         taken.add(1, ordering: .relaxed)
-                        lastProgress = ContinuousClock.now
+                        progress.progressed()
                     } else {
                         sched_yield()
                     }
@@ -145,6 +146,6 @@ import Testing
         }
         let counts = seen.withLock { $0 }
         #expect(counts.allSatisfy { $0 == 1 })
-        #expect(taken.load(ordering: .relaxed) == total)
+        #expect(taken.load(ordering: .relaxed) == total, "hung: \(taken.load(ordering: .relaxed)) of \(total) taken")
     }
 }

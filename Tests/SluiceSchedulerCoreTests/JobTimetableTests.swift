@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func renewalComesThreeTimesPerTimeout() {
-        let timing = LeaseTiming(timeout: .seconds(60))
+        let timing = LeaseTiming(timeout: .seconds(60))  // allow-timing: the lease timeout under test
         #expect(timing.renewalPeriod == .seconds(20))
         #expect(!timing.mustAssumeLost(sinceLastRenewal: .seconds(59)))
         #expect(timing.mustAssumeLost(sinceLastRenewal: .seconds(60)))

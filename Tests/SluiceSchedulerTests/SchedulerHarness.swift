@@ -7,23 +7,13 @@ import SluicePostgres
 import SluiceScheduler
 import SluiceSchedulerCore
 import SluiceStore
+import SluiceHangGuard
 import SluiceTestSupport
 import Testing
 
-/// Why a test gave up waiting: the awaited event never came (the code hung), never that it was slow.
-struct Hung: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Waits for a condition with a generous hang guard; polls every 50 ms.
-func waitUntil(_ what: String, timeout: Duration = .seconds(180), _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else {
-            throw Hung(description: "hung: \(what) did not happen within \(timeout)")
-        }
-        try await Task.sleep(for: .milliseconds(50))
-    }
+/// Waits for a condition with the suite-wide hang guard.
+func waitUntil(_ what: String, _ condition: () throws -> Bool) async throws {
+    try await HangGuard.wait(for: what, until: condition)
 }
 
 let testLogger: Logger = {

@@ -35,7 +35,7 @@ struct OverlapProbeJob: Job {
         let visit = try connection.query(
             "INSERT INTO sluice_test.overlap_visits VALUES ($1, clock_timestamp()) RETURNING ctid::text", [context.node]
         ).string(0, 0)
-        Thread.sleep(forTimeInterval: Double(hold.milliseconds) / 1000)
+        Thread.sleep(forTimeInterval: Double(hold.milliseconds) / 1000)  // allow-timing: the job's own work, long enough to overlap
         try connection.query(
             "UPDATE sluice_test.overlap_visits SET exited_at = clock_timestamp() WHERE ctid = $1::tid", [visit])
         try connection.execute("UPDATE sluice_test.overlap_probe SET active = active - 1")
@@ -123,7 +123,7 @@ struct FlakyJob: Job {
         try connection.execute("CREATE TABLE public.fenced_writes (holder text NOT NULL)")
         func claim(_ holder: String) throws -> ClaimResult {
             try JobLeaseStore.claim(
-                job: "fence_probe", holder: holder, timing: LeaseTiming(timeout: .seconds(1)), dueAfter: nil,
+                job: "fence_probe", holder: holder, timing: LeaseTiming(timeout: .seconds(1)), dueAfter: nil,  // allow-timing: the lease timeout under test
                 on: connection
             )
         }
@@ -169,7 +169,7 @@ struct FlakyJob: Job {
         let url = try migratedDatabase("fencelock")
         let connection = try PostgresConnection(url)
         try connection.execute("CREATE TABLE public.fenced_writes (holder text NOT NULL)")
-        let timing = LeaseTiming(timeout: .seconds(5))
+        let timing = LeaseTiming(timeout: .seconds(5))  // allow-timing: the lease timeout under test
         func claim(_ holder: String) throws -> ClaimResult {
             try JobLeaseStore.claim(job: "fence_probe", holder: holder, timing: timing, dueAfter: nil, on: connection)
         }

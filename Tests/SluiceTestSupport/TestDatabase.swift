@@ -1,4 +1,5 @@
-// SluiceTestSupport: a real, throwaway PostgreSQL for the tests that need one.
+// SluiceTestSupport: what test targets share: a real, throwaway PostgreSQL for the tests that need one, and a
+// seeded random generator (SplitMix64).
 
 import EmbeddedPostgres
 import Foundation

@@ -228,14 +228,6 @@ private let sample: [EventRow] = {
         #expect(identified.count > 300)
     }
 
-    @Test func generationIsFastEnoughForBenchmarks() {
-        // A loose floor for debug builds; release runs at several hundred thousand rows a second.
-        var events = SyntheticEvents(projectID: 1, seed: 8, now: now)
-        let clock = ContinuousClock()
-        let elapsed = clock.measure { _ = events.rows(20_000) }
-        #expect(elapsed < .seconds(10))
-    }
-
     private func userAgent(in context: String) -> String? {
         guard
             let object = try? JSONSerialization.jsonObject(with: Data(context.utf8)) as? [String: Any]

@@ -1,3 +1,5 @@
+import SluiceTestSupport
+
 /// Deterministic test inputs, so a failure reproduces.
 enum TestBytes {
     /// `count` pseudo-random bytes from `seed`: incompressible, so zstd stores them in raw blocks.
@@ -34,22 +36,5 @@ enum TestBytes {
     /// Splits `bytes` into consecutive pieces of `size` bytes (the last may be shorter).
     static func pieces(of bytes: [UInt8], size: Int) -> [ArraySlice<UInt8>] {
         stride(from: 0, to: bytes.count, by: size).map { bytes[$0..<min($0 + size, bytes.count)] }
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for test data.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,0 +1,1 @@
+    #expect(ContinuousClock.now >= started)

@@ -1,0 +1,1 @@
+    #expect(took < .seconds(2))

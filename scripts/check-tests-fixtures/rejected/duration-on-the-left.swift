@@ -1,0 +1,1 @@
+    guard .milliseconds(500) > waited else { return }

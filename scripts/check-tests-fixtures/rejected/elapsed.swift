@@ -1,0 +1,1 @@
+    let elapsed = ContinuousClock().measure { work() }

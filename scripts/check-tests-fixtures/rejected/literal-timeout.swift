@@ -1,0 +1,1 @@
+    #expect(loader.waitUntilLoaded(end, timeout: .seconds(20)))

@@ -1,0 +1,1 @@
+    try await Task.sleep(for: .milliseconds(20))  // allow-timing:

@@ -1,0 +1,1 @@
+    let took = clock.measure { _ = events.rows(20_000) }

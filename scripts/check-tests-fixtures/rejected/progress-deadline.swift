@@ -1,0 +1,1 @@
+    while count < total, ContinuousClock.now - lastProgress < .seconds(30) {

@@ -1,0 +1,1 @@
+    #require(Timestamp.now().unixMicroseconds - sent.unixMicroseconds < 2_000_000)
