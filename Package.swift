@@ -216,7 +216,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 "SluiceIngest", "SluiceEnrichment", "SluiceScheduler", "SluiceSchedulerCore", "SluiceSessionsJob",
-                "SluiceRollupsJob",
+                "SluiceRollupsJob", "SluiceLoader", "SluiceSpool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
