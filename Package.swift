@@ -220,10 +220,26 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The `sessions` job: visits derived again around the marked hours, one fenced transaction a step.
+        .target(
+            name: "SluiceSessionsJob",
+            dependencies: [
+                "SluiceSessions", "SluiceRollups", "SluiceScheduler", "SluiceStore", "SluicePostgres", "SluiceCore",
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // Rollups without I/O: dimensions, sketch parameters, the units that answer rollup marks.
         .target(
             name: "SluiceRollups",
             dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The `rollups` job: hourly and daily rollups recomputed for the marked hours, a project's day a transaction.
+        .target(
+            name: "SluiceRollupsJob",
+            dependencies: ["SluiceRollups", "SluiceScheduler", "SluiceStore", "SluicePostgres", "SluiceCore"],
             swiftSettings: strictSwift
         ),
 
@@ -239,7 +255,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 "SluiceIngest", "SluiceServer", "SluiceStatsAPI", "SluiceEnrichment", "SluiceScheduler",
-                "SluiceSchedulerCore",
+                "SluiceSchedulerCore", "SluiceSessionsJob", "SluiceRollupsJob", "SluiceLoader", "SluiceSpool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -385,6 +401,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceRollupsTests", dependencies: ["SluiceRollups", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        // Real PostgreSQL: events loaded through the loader from a real spool, the sessions and rollups jobs run
+        // under the scheduler's leases, every figure compared with one computed from the generated events.
+        .testTarget(
+            name: "SluiceAggregationTests",
+            dependencies: [
+                "SluiceSessionsJob", "SluiceRollupsJob", "SluiceSessions", "SluiceRollups", "SluiceScheduler",
+                "SluiceSchedulerCore", "SluiceLoader", "SluiceSpool", "SluiceStore", "SluicePostgres", "SluiceCore",
+                "SluiceWorkload", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
         ),
         .testTarget(
             name: "SluiceStoreTests",

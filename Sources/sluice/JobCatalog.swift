@@ -1,12 +1,16 @@
 import ArgumentParser
+import SluiceRollupsJob
 import SluiceScheduler
+import SluiceSessionsJob
 
 /// Every job this sluice has, in the order `sluice jobs run all` runs them. Adding a job to Sluice is adding
 /// its `CatalogJob` type to `jobs`: `sluice jobs run`, `sluice jobs status`, the scheduler in `sluice serve`,
 /// `--job-interval` and the help texts all follow from this list.
 enum JobCatalog {
     static let jobs: [any CatalogJob.Type] = [
-        PartitionsJob.self
+        PartitionsJob.self,
+        SessionsJob.self,
+        RollupsJob.self,
     ]
 
     static var names: [String] { jobs.map { $0.jobName } }
