@@ -132,7 +132,7 @@ let package = Package(
         // The Stats API without I/O: parameters, filters, the choice of plan, SQL text, JSON answers.
         .target(
             name: "SluiceStats",
-            dependencies: ["SluiceCore"],
+            dependencies: ["SluiceCore", "SluiceRollups"],
             swiftSettings: strictSwift
         ),
 

@@ -1,3 +1,5 @@
+import SluiceRollups
+
 /// A dimension the Stats API breaks down and filters by, as named in `property=` and `filters=`; also the
 /// value of the `dimension` column of the per-dimension rollups.
 ///
@@ -6,55 +8,30 @@
 ///   every visit has exactly one value, NULL shown as `(none)`;
 /// - event dimensions (`page`, `event`) are attributes of single events: a page event has a `page`, a
 ///   `track` event an `event`; a visit has as many values as it has distinct ones among its events.
-package enum StatsProperty: String, Sendable, CaseIterable {
-    case event
-    case page
-    case entryPage = "entry_page"
-    case exitPage = "exit_page"
-    case referrer
-    case utmSource = "utm_source"
-    case utmMedium = "utm_medium"
-    case utmCampaign = "utm_campaign"
-    case country
-    case browser
-    case os
-    case device
+package typealias StatsProperty = RollupDimension
 
+extension RollupDimension {
     /// The shown value of a missing attribute; filters match it against NULL.
-    package static let none = "(none)"
-
-    /// The name in parameters, answers and the rollups' `dimension` column.
-    package var name: String { rawValue }
+    package static var none: String { noValue }
 
     /// Whether it belongs to single events (`page`, `event`) rather than to visits.
-    package var isEventDimension: Bool { self == .page || self == .event }
+    package var isEventDimension: Bool { if case .event = kind { true } else { false } }
 
     /// The column of `analytics.sessions` holding a session dimension; for an event dimension, the array
     /// of the visit's distinct values (`pages`, `event_names`).
     package var sessionColumn: String {
-        switch self {
-        case .event: "event_names"
-        case .page: "pages"
-        case .entryPage: "entry_page"
-        case .exitPage: "exit_page"
-        case .referrer: "referrer_host"
-        case .utmSource: "utm_source"
-        case .utmMedium: "utm_medium"
-        case .utmCampaign: "utm_campaign"
-        case .country: "country"
-        case .browser: "browser"
-        case .os: "os"
-        case .device: "device_type"
+        switch kind {
+        case .session(let column): column
+        case .event(_, _, let visitColumn): visitColumn
         }
     }
 
     /// For an event dimension: the column of `analytics.events` holding it, and the one event type that has
     /// it (`page` events have a page, `track` events an event name).
     package var eventColumn: (column: String, type: String)? {
-        switch self {
-        case .page: ("page_path", "page")
-        case .event: ("event", "track")
-        default: nil
+        switch kind {
+        case .session: nil
+        case .event(let type, let column, _): (column, type)
         }
     }
 
@@ -62,7 +39,7 @@ package enum StatsProperty: String, Sendable, CaseIterable {
     /// (`visit:utm_source`, `event:page`, `event:name`, `event:goal`, `visit:source`, `visit:referrer`).
     package init?(parameter text: some StringProtocol) {
         let text = String(text)
-        if let plain = StatsProperty(rawValue: text) {
+        if let plain = RollupDimension(rawValue: text) {
             self = plain
             return
         }
@@ -71,7 +48,7 @@ package enum StatsProperty: String, Sendable, CaseIterable {
         case "event:page": self = .page
         case "visit:source", "visit:referrer": self = .referrer
         default:
-            guard text.hasPrefix("visit:"), let plain = StatsProperty(rawValue: String(text.dropFirst(6))),
+            guard text.hasPrefix("visit:"), let plain = RollupDimension(rawValue: String(text.dropFirst(6))),
                 !plain.isEventDimension
             else { return nil }
             self = plain
