@@ -41,3 +41,12 @@ extension SluiceCommandTests {
         #expect(rollups.status == 0 && rollups.output.contains("rollups: no rollup marks"), "\(rollups.output)")
     }
 }
+
+extension SluiceCommandTests {
+    @Test func benchJobsRejectsBadSizesWithExit64() throws {
+        for arguments in [["--events", "0"], ["--days", "0"], ["--days", "91"], ["--late", "-1"]] {
+            let run = try sluice(["bench", "jobs"] + arguments)
+            #expect(run.status == 64, "\(arguments): \(run.output)")
+        }
+    }
+}

@@ -168,7 +168,9 @@ import Testing
         }
         // The same runs as the table holds, newest first per job, jobs by name.
         var expected: [RecordedRun] = []
-        for job in ["flaky", "partitions"] { expected += try RecordedRun.all(job, on: connection).reversed() }
+        for job in ["flaky", "partitions", "rollups", "sessions"] {
+            expected += try RecordedRun.all(job, on: connection).reversed()
+        }
         #expect(objects.count == expected.count)
         for (object, run) in zip(objects, expected) {
             #expect(object["node"] as? String == run.node)
@@ -180,13 +182,13 @@ import Testing
             #expect(started == Timestamp(unixMicroseconds: run.startedAt).iso8601(fractionDigits: 3))
             #expect((object["finishedAt"] as? String) != nil)
         }
-        #expect(objects.map { $0["job"] as? String } == ["flaky", "partitions", "partitions"])
+        #expect(objects.map { $0["job"] as? String } == ["flaky", "partitions", "partitions", "rollups", "sessions"])
         #expect(objects.first?["error"] as? String == "injected failure: the job threw")
 
         let table = try await SluiceBinary.run(["jobs", "status", "--last", "1", "--database-url", url])
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.split(separator: "\n")
-        #expect(lines.count == 3, "\(table.output)")
+        #expect(lines.count == 5, "\(table.output)")
         #expect(lines.first?.hasPrefix("JOB ") == true && lines.first?.contains("ROWS") == true)
         let flaky = lines.first { $0.hasPrefix("flaky ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true)
