@@ -158,6 +158,15 @@ struct HTTPAnswer: Sendable, CustomStringConvertible {
 
 /// Plain HTTP requests through URLSession: real TCP connections to the server.
 enum HTTP {
+    /// A session of these tests' own: `URLSession.shared` is shared with every suite of the process and
+    /// caps the connections per host, so requests of other suites to 127.0.0.1 could hold back the stuck
+    /// requests a test counts on being in flight.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        return URLSession(configuration: configuration)
+    }()
+
     static func send(_ method: String, _ url: String, body: String? = nil, headers: [String: String] = [:])
         async throws -> HTTPAnswer
     {
@@ -169,7 +178,7 @@ enum HTTP {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         var fields: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
