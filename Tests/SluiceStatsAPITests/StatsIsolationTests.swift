@@ -13,6 +13,8 @@ import Testing
         let harness = try StatsHarness(label: "isolation")
         try await harness.withServer(stats: {
             $0.poolSize = 2; $0.maxQueued = 2
+            // The held queries must outlast the ingest below, however slow the machine, rather than be cancelled.
+            $0.statementTimeout = HangGuard.limit  // allow-timing: the stuck queries wait on the lock, not on time
         }) { server in
             // Warm the read key, then hold a lock every rollup query waits for.
             #expect(try await server.stats("aggregate").status == 200)
