@@ -304,7 +304,9 @@ let package = Package(
         .testTarget(
             name: "SluiceRingTests", dependencies: ["SluiceRing", "SluiceHangGuard"], swiftSettings: strictSwift
         ),
-        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd", "SluiceCore"], swiftSettings: strictSwift
+        ),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(
             name: "SluiceEnrichmentTests", dependencies: ["SluiceEnrichment", "SluiceTestSupport"],

@@ -143,15 +143,7 @@ struct BenchJobs: FailingCommand {
 
         /// Spools `rows` in records of 1,000 (as requests arrive) and loads them all.
         func load(_ rows: [EventRow]) throws {
-            var start = 0
-            while start < rows.count {
-                let end = min(start + 1_000, rows.count)
-                var encoder = CopyEncoder()
-                for row in rows[start..<end] { encoder.append(row) }
-                _ = try writer.append(encoder.bytes)
-                start = end
-            }
-            try writer.sync()
+            try writer.appendDurably(rows, perRecord: 1_000)
             while try loader.loadAvailable().records > 0 {}
         }
 

@@ -61,15 +61,7 @@ final class AggregationFixture {
     /// Writes `rows` to the spool as the server does (records of at most `perRecord` rows, fsync'd) and loads
     /// everything through the loader.
     func load(_ rows: [EventRow], perRecord: Int = 1_000) throws {
-        var start = 0
-        while start < rows.count {
-            let end = min(start + perRecord, rows.count)
-            var encoder = CopyEncoder()
-            for row in rows[start..<end] { encoder.append(row) }
-            _ = try writer.append(encoder.bytes)
-            start = end
-        }
-        try writer.sync()
+        try writer.appendDurably(rows, perRecord: perRecord)
         while try loader.loadAvailable().records > 0 {}
     }
 
