@@ -96,6 +96,33 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // A/B experiments in PostgreSQL: definitions (create, update, stop), the assignments job, result counts.
+        .target(
+            name: "SluiceExperimentsStore",
+            dependencies: [
+                "SluiceExperiments", "SluiceCore", "SluicePostgres", "SluiceScheduler", "SluiceSchedulerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The experiments' HTTP routes: the variant endpoint from a cache of definitions, the results endpoint.
+        .target(
+            name: "SluiceExperimentsAPI",
+            dependencies: [
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceIngest", "SluiceEnrichment", "SluicePostgres",
+                "SluiceStore", "SluiceCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The loader: spool frames to binary COPY, exactly once, with the spool position committed with the rows.
         .target(
             name: "SluiceLoader",
@@ -156,7 +183,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceIngest", "SluiceStatsAPI",
+                "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -256,6 +283,7 @@ let package = Package(
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 "SluiceIngest", "SluiceServer", "SluiceStatsAPI", "SluiceEnrichment", "SluiceScheduler",
                 "SluiceSchedulerCore", "SluiceSessionsJob", "SluiceRollupsJob", "SluiceLoader", "SluiceSpool",
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -290,7 +318,7 @@ let package = Package(
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
+            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceCore", "SluiceExperiments"],
             path: "Tests/SluiceTestSupport",
             swiftSettings: strictSwift
         ),
@@ -316,7 +344,7 @@ let package = Package(
             name: "SluiceLoaderTests",
             dependencies: [
                 "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
-                "SluiceHangGuard",
+                "SluiceHangGuard", "EmbeddedPostgres",
             ],
             swiftSettings: strictSwift
         ),
@@ -339,6 +367,30 @@ let package = Package(
             name: "SluiceExperimentsTests",
             dependencies: ["SluiceExperiments", "EmbeddedPostgres", "SluiceTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strictSwift
+        ),
+        // Real PostgreSQL: experiment definitions, the assignments job, the result counts.
+        .testTarget(
+            name: "SluiceExperimentsStoreTests",
+            dependencies: [
+                "SluiceExperimentsStore", "SluiceExperiments", "SluiceScheduler", "SluiceSchedulerCore", "SluiceCore",
+                "SluicePostgres", "SluiceStore", "SluiceTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Real HTTP and PostgreSQL: the variant and results endpoints, the definition cache through an outage.
+        .testTarget(
+            name: "SluiceExperimentsAPITests",
+            dependencies: [
+                "SluiceExperimentsAPI", "SluiceExperimentsStore", "SluiceExperiments", "SluiceIngest", "SluiceCore",
+                "SluicePostgres", "SluiceStore", "SluiceTestSupport", "EmbeddedPostgres", "SluiceScheduler",
+                "SluiceSchedulerCore", "SluiceHangGuard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceFuzzingTests", dependencies: ["SluiceFuzzing"], swiftSettings: strictSwift),
@@ -390,7 +442,7 @@ let package = Package(
             name: "SluiceOpenAPITests",
             dependencies: [
                 "SluiceServer", "SluiceIngest", "SluiceStatsAPI", "SluiceStats", "SluiceCore", "SluicePostgres",
-                "SluiceStore", "SluiceTestSupport",
+                "SluiceStore", "SluiceTestSupport", "SluiceExperiments", "SluiceExperimentsStore",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -418,7 +470,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceStoreTests",
-            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport"],
+            dependencies: ["SluiceStore", "SluicePostgres", "SluiceCore", "SluiceTestSupport", "SluiceHangGuard"],
             swiftSettings: strictSwift
         ),
     ]

@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SluiceCore", package: "sluice"),
                 .product(name: "SluiceIngest", package: "sluice"),
             ],
             path: "Dedupe",

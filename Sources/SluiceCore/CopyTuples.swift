@@ -165,6 +165,9 @@ public struct CopyTuples: Sendable {
 
         /// `timestamp`, field ``CopyTuples/timestampField`` of an `analytics.events` tuple.
         public func timestamp() throws(FormatError) -> Timestamp? { try timestamp(CopyTuples.timestampField) }
+
+        /// `received_at`, field ``CopyTuples/receivedAtField`` of an `analytics.events` tuple.
+        public func receivedAt() throws(FormatError) -> Timestamp? { try timestamp(CopyTuples.receivedAtField) }
     }
 
     /// The field index of `project_id` in ``EventRow/columns``.
@@ -173,6 +176,8 @@ public struct CopyTuples: Sendable {
     public static let messageIDField = 1
     /// The field index of `timestamp` in ``EventRow/columns``.
     public static let timestampField = 9
+    /// The field index of `received_at` in ``EventRow/columns``.
+    public static let receivedAtField = 10
 
     // MARK: - Errors
 

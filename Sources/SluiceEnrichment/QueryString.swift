@@ -2,10 +2,10 @@
 ///
 /// Works on the UTF-8 bytes in place (lent by `String.withUTF8`), so walking a query copies nothing; only a value
 /// that is kept becomes a `String`.
-enum QueryString {
+package enum QueryString {
     /// Calls `body` with each parameter's raw name and raw value (empty when there is no `=`), in order, until
     /// `body` returns `false`. Empty pairs (`a=1&&b=2`) are skipped.
-    static func forEachParameter(
+    package static func forEachParameter(
         in query: UnsafeBufferPointer<UInt8>,
         _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool
     ) {
@@ -35,7 +35,7 @@ enum QueryString {
     /// Decodes a form-encoded component: `+` is a space and `%XX` a byte; a `%` not followed by two hex digits is
     /// kept as it is, bytes that are not valid UTF-8 become U+FFFD, and a decoded NUL (`%00`) is left out, since
     /// PostgreSQL text cannot hold one.
-    static func decode(_ component: UnsafeBufferPointer<UInt8>) -> String {
+    package static func decode(_ component: UnsafeBufferPointer<UInt8>) -> String {
         guard component.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
             return String(decoding: component, as: UTF8.self)
         }

@@ -3,6 +3,7 @@
 // appends and fsyncs them in groups before the requests are answered, and the loader copies the spool
 // into PostgreSQL exactly once.
 
+import SluiceCore
 import SluiceEnrichment
 import SluiceSegment
 
@@ -51,6 +52,14 @@ package struct IngestConfiguration: Sendable {
     package var ipMode = IPMode.truncate
     /// A request header whose value is the client's country (e.g. `CF-IPCountry`), trusted when set.
     package var countryHeader: String?
+
+    /// The days with their own partition (`SLUICE_BACKFILL_DAYS`, `SLUICE_PREMAKE_DAYS`): the decoder replaces
+    /// an earlier event time by the receive time, the loader creates a missing day of it on demand, the dedupe
+    /// rebuild scans all of it, and the partitions job keeps it. Stored in ``limits``, where the decoder reads it.
+    package var partitionWindow: PartitionWindow {
+        get { limits.partitionWindow }
+        set { limits.partitionWindow = newValue }
+    }
 
     /// Rows per COPY transaction at most.
     package var loadBatchRows = 50_000

@@ -15,6 +15,8 @@ package struct IngestError: Error, Sendable, CustomStringConvertible {
         package static let overloaded = Code(name: "overloaded", status: .serviceUnavailable)
         package static let spoolFull = Code(name: "spool_full", status: .serviceUnavailable)
         package static let spoolFailed = Code(name: "spool_failed", status: .serviceUnavailable)
+        /// PostgreSQL cannot be reached and what is needed without it (the saved project keys) is missing.
+        package static let databaseUnavailable = Code(name: "database_unavailable", status: .serviceUnavailable)
     }
 
     package var code: Code

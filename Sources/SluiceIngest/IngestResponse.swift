@@ -25,14 +25,20 @@ package enum IngestResponse {
     /// `{"success":false,"error":{"code":"…","message":"…"}}` with the error's status, and `Retry-After`
     /// where retrying helps.
     package static func refused(_ error: IngestError) -> Response {
-        var text = #"{"success":false,"error":{"code":"\#(error.code.name)","message":"#
-        JSONString.append(error.message, to: &text)
-        text += "}}"
-        var response = json(error.code.status, text)
+        var response = json(error.code.status, errorText(code: error.code.name, message: error.message))
         if let seconds = error.retryAfterSeconds {
             response.headers[.retryAfter] = String(seconds)
         }
         return response
+    }
+
+    /// The body of every error answer of Sluice's API: `{"success":false,"error":{"code":"…","message":"…"}}`.
+    package static func errorText(code: String, message: String) -> String {
+        var text = #"{"success":false,"error":{"code":"#
+        JSONString.append(code, to: &text)
+        text += #","message":"#
+        JSONString.append(message, to: &text)
+        return text + "}}"
     }
 
     package static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {

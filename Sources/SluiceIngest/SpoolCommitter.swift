@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Metrics
+import SluiceCore
 import SluiceRing
 import SluiceSpool
 import Synchronization
@@ -16,9 +17,16 @@ import Synchronization
 /// It runs on its own thread, not in Swift concurrency's pool: `write` and `fsync` block for
 /// milliseconds and would otherwise stall the cooperative threads the HTTP handlers need.
 ///
-/// Thread safety: ``submit(_:)``, ``spoolBytes``, ``failure`` and ``committedEnd`` may be called from any
-/// thread. `writer`, `dedupe` and the payload buffers are touched only by the committer thread, between
-/// ``start()`` and the end of ``stop()``; that confinement is why the class is `@unchecked Sendable`.
+/// After a start without the database, the dedupe window lacks the ids already loaded; they arrive later
+/// through ``merge(_:)`` (chunks of the database half, oldest first) and ``finishMerge()``, and the committer
+/// thread merges them into the window between groups, a chunk at a time, so acknowledgements never wait for
+/// the whole merge.
+///
+/// Thread safety: ``submit(_:)``, ``merge(_:)``, ``finishMerge()``, ``spoolBytes``, ``failure`` and
+/// ``committedEnd`` may be called from any thread. `writer`, `dedupe` and the payload buffers are touched only
+/// by the committer thread, between ``start()`` and the end of ``stop()``; that confinement is why the class
+/// is `@unchecked Sendable`. The merge hand-off is guarded by `merges`, a condition held only to pass a chunk
+/// or the outcome.
 package final class SpoolCommitter: @unchecked Sendable {
     private let ring: BoundedQueue<SpoolSubmission>
     private let writer: SpoolWriter
@@ -43,6 +51,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     private struct SharedState {
         var failure: String?
         var committedEnd = SpoolPosition.start
+        var windowComplete = true
     }
 
     /// Bytes of payload gathered before it is cut into a spool record, even within one group.
@@ -60,14 +69,43 @@ package final class SpoolCommitter: @unchecked Sendable {
     private let spoolBytesGauge = Gauge(label: "sluice_spool_bytes")
     private let dedupeEntries = Gauge(label: "sluice_dedupe_entries")
     private let dedupeEvictedEarly = Counter(label: "sluice_dedupe_evicted_early_total")
+    private let dedupeSpan = Gauge(label: "sluice_dedupe_window_span_seconds")
+    private let dedupeComplete = Gauge(label: "sluice_dedupe_window_complete")
+
+    /// What ``finishMerge()`` answers: the ids the window already held when their database copy was merged
+    /// (events accepted without knowing they were stored), and the spool end at that moment.
+    package struct MergeOutcome: Sendable {
+        /// Keys of ids both in the database and in the spool (or accepted since the start).
+        package var present: Set<UInt64>
+        /// Every record before this position was accepted before the window was complete; every record
+        /// after it was checked against the complete window.
+        package var end: SpoolPosition
+    }
+
+    /// The merge hand-off between ``merge(_:)`` / ``finishMerge()`` and the committer thread.
+    private struct MergeQueue {
+        var chunks: [DedupeRebuild.Chunk] = []
+        var finishing = false
+        var outcome: MergeOutcome?
+        var stopped = false
+    }
+    private let merges = NSCondition()
+    private var mergeQueue = MergeQueue()
+    /// True while chunks or a finish wait for the committer thread. Sequentially consistent, like `sleeping`:
+    /// a producer stores it and then reads `sleeping`; the committer stores `sleeping` and then reads it.
+    private let mergeWaiting = Atomic<Bool>(false)
+    /// Chunks waiting at most; ``merge(_:)`` blocks beyond, so the hand-off stays small.
+    private static let maximumWaitingChunks = 4
 
     /// - Parameters:
     ///   - writer: the spool, repaired and opened; from now on used only by the committer thread.
     ///   - dedupe: the window, already holding the ids of events loaded or spooled before this start.
     ///   - onCommit: called on the committer thread after each durable group (the loader is woken there).
+    ///   - windowComplete: false when `dedupe` lacks the database's ids (a start without the database);
+    ///     ``finishMerge()`` makes it complete.
     package init(
         ring: BoundedQueue<SpoolSubmission>, writer: SpoolWriter, dedupe: DedupeWindow, directory: String,
-        ack: AckMode, logger: Logger, onCommit: @escaping @Sendable () -> Void
+        ack: AckMode, logger: Logger, windowComplete: Bool = true, onCommit: @escaping @Sendable () -> Void
     ) {
         self.ring = ring
         self.writer = writer
@@ -77,6 +115,8 @@ package final class SpoolCommitter: @unchecked Sendable {
         self.logger = logger
         self.onCommit = onCommit
         state.withLock { $0.committedEnd = writer.endPosition }
+        state.withLock { $0.windowComplete = windowComplete }
+        dedupeComplete.record(windowComplete ? 1 : 0)
         spoolByteCount.store(Int64((try? SpoolSegment.totalBytes(in: directory)) ?? 0), ordering: .relaxed)
     }
 
@@ -93,12 +133,46 @@ package final class SpoolCommitter: @unchecked Sendable {
     /// Puts a submission in the ring; false when the ring is full (the caller waits or answers 503).
     package func submit(_ submission: SpoolSubmission) -> Bool {
         guard ring.enqueue(submission) else { return false }
+        wakeIfSleeping()
+        return true
+    }
+
+    private func wakeIfSleeping() {
         if sleeping.load(ordering: .sequentiallyConsistent),
             sleeping.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged
         {
             wakeup.signal()
         }
+    }
+
+    /// Hands one chunk of ids learned after the start (oldest first; successive chunks older to newer) to the
+    /// committer thread, which merges it into the window between groups. Blocks while a few chunks already
+    /// wait.
+    ///
+    /// - Returns: false when the committer has stopped (the chunk is dropped).
+    package func merge(_ chunk: DedupeRebuild.Chunk) -> Bool {
+        merges.lock()
+        defer { merges.unlock() }
+        while mergeQueue.chunks.count >= Self.maximumWaitingChunks && !mergeQueue.stopped { merges.wait() }
+        guard !mergeQueue.stopped else { return false }
+        mergeQueue.chunks.append(chunk)
+        mergeWaiting.store(true, ordering: .sequentiallyConsistent)
+        wakeIfSleeping()
         return true
+    }
+
+    /// Waits until every chunk handed to ``merge(_:)`` is in the window, and marks the window complete.
+    ///
+    /// - Returns: the ids that were present already and the spool end at completion; nil when the committer
+    ///   stopped first.
+    package func finishMerge() -> MergeOutcome? {
+        merges.lock()
+        defer { merges.unlock() }
+        mergeQueue.finishing = true
+        mergeWaiting.store(true, ordering: .sequentiallyConsistent)
+        wakeIfSleeping()
+        while mergeQueue.outcome == nil && !mergeQueue.stopped { merges.wait() }
+        return mergeQueue.outcome
     }
 
     /// Drains the ring into the spool, syncs, and stops the thread. Submissions made after this returns
@@ -115,6 +189,10 @@ package final class SpoolCommitter: @unchecked Sendable {
     /// Why the spool stopped taking events, if it did (a failed write or fsync); nil while healthy.
     package var failure: String? { state.withLock { $0.failure } }
 
+    /// Whether the dedupe window holds the database's ids too (false after a start without the database,
+    /// until ``finishMerge()``).
+    package var windowComplete: Bool { state.withLock { $0.windowComplete } }
+
     /// The spool position after the last durable group: once the loader has committed this position,
     /// every event acknowledged so far is in PostgreSQL.
     package var committedEnd: SpoolPosition { state.withLock { $0.committedEnd } }
@@ -126,10 +204,15 @@ package final class SpoolCommitter: @unchecked Sendable {
     private var unsyncedSince: ContinuousClock.Instant?
     private var lastSizeCheck = ContinuousClock.Instant.now
     private var evictionsReported = 0
+    /// Keys found already in the window by the merge so far.
+    private var mergePresent = Set<UInt64>()
 
     private func loop() {
         payload.reserveCapacity(Self.recordTargetBytes + (64 << 10))
         while true {
+            // Here, between groups, the payload is empty: every event decided so far is in a record before
+            // the writer's end, which is what a finishing merge reports.
+            if mergeWaiting.load(ordering: .sequentiallyConsistent) { mergeOneChunk() }
             var taken = 0
             while taken < Self.maximumGroup, let submission = ring.dequeue() {
                 taken += 1
@@ -147,13 +230,45 @@ package final class SpoolCommitter: @unchecked Sendable {
                 continue
             }
             sleeping.store(true, ordering: .sequentiallyConsistent)
-            if ring.approximateCount == 0 {
+            if ring.approximateCount == 0 && !mergeWaiting.load(ordering: .sequentiallyConsistent) {
                 _ = wakeup.wait(timeout: .now() + .milliseconds(ack == .memory ? 20 : 100))
             }
             sleeping.store(false, ordering: .sequentiallyConsistent)
         }
         syncIfDue(force: true)
+        merges.lock()
+        mergeQueue.stopped = true
+        merges.broadcast()
+        merges.unlock()
         logger.info("spool committer stopped", metadata: ["end": "\(committedEnd)"])
+    }
+
+    /// Merges the oldest waiting chunk into the window, or completes a finishing merge once none is left.
+    private func mergeOneChunk() {
+        merges.lock()
+        let chunk = mergeQueue.chunks.isEmpty ? nil : mergeQueue.chunks.removeFirst()
+        let finishing = mergeQueue.finishing
+        if mergeQueue.chunks.isEmpty && !finishing {
+            // Nothing more until the next chunk arrives (it sets the flag again, under this lock).
+            mergeWaiting.store(false, ordering: .sequentiallyConsistent)
+        }
+        merges.broadcast()
+        merges.unlock()
+        if let chunk {
+            mergePresent.formUnion(dedupe.mergeOlder(chunk))
+            return
+        }
+        guard finishing else { return }
+        let outcome = MergeOutcome(present: mergePresent, end: writer.endPosition)
+        mergePresent = []
+        state.withLock { $0.windowComplete = true }
+        dedupeComplete.record(1)
+        merges.lock()
+        mergeQueue.finishing = false
+        mergeQueue.outcome = outcome
+        mergeWaiting.store(false, ordering: .sequentiallyConsistent)
+        merges.broadcast()
+        merges.unlock()
     }
 
     private func take(_ submission: SpoolSubmission) {
@@ -165,10 +280,12 @@ package final class SpoolCommitter: @unchecked Sendable {
         }
         var receipt = SpoolReceipt(stored: 0, duplicates: 0)
         var start = 0
+        // One clock read per request: the window counts whole seconds.
+        let now = Timestamp.now()
         submission.tuples.withUnsafeBufferPointer { tuples in
             for (end, key) in zip(submission.tupleEnds, submission.keys) {
                 defer { start = end }
-                guard dedupe.insert(key) else {
+                guard dedupe.insert(key, at: now) else {
                     receipt.duplicates += 1
                     continue
                 }
@@ -264,6 +381,8 @@ package final class SpoolCommitter: @unchecked Sendable {
     private func refreshGauges() {
         ringOccupancy.record(ring.approximateCount)
         dedupeEntries.record(dedupe.count)
+        dedupeSpan.record(dedupe.spanSeconds)
+        dedupeComplete.record(windowComplete ? 1 : 0)
         if dedupe.evictedEarly > evictionsReported {
             dedupeEvictedEarly.increment(by: dedupe.evictedEarly - evictionsReported)
             evictionsReported = dedupe.evictedEarly

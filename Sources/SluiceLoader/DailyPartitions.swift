@@ -11,8 +11,8 @@ import SluiceStore
 /// batches, so the usual cost is a set lookup per day) it reads the catalog, and creates what is missing
 /// with the partitions job's names and bounds (``PartitionMaintainer/partitionName(for:)``, one UTC day).
 ///
-/// Only days from today − `backfillDays` to today + `futureDays` are made; rows outside go to the default
-/// partition. A day is not made while the default partition holds rows for it (PostgreSQL would refuse the
+/// Only days of the ``PartitionWindow`` around today are made (the window the partitions job keeps); rows
+/// outside go to the default partition. A day is not made while the default partition holds rows for it (PostgreSQL would refuse the
 /// new partition; the partitions job moves those rows and creates it), nor when the exclusive lock on
 /// `analytics.events` is not granted within ``lockTimeout`` (a long dashboard query holds it). Such days are
 /// retried after ``retryInterval``; their rows load into the default partition meanwhile.
@@ -22,10 +22,8 @@ import SluiceStore
 /// `analytics.events` first, then looks at the default partition, in the order the partitions job does,
 /// so the two cannot deadlock.
 struct DailyPartitions {
-    /// Days before today still given their own partition.
-    let backfillDays: Int
-    /// Days after today given their own partition.
-    let futureDays: Int
+    /// The days given their own partition.
+    let window: PartitionWindow
     /// Days known to have a partition.
     private var existing: Set<CalendarDay> = []
     /// Days whose partition could not be made, and when to try again.
@@ -36,9 +34,8 @@ struct DailyPartitions {
     /// How long to wait for the exclusive lock on `analytics.events`.
     static let lockTimeout = "1s"
 
-    init(backfillDays: Int, futureDays: Int) {
-        self.backfillDays = backfillDays
-        self.futureDays = futureDays
+    init(window: PartitionWindow) {
+        self.window = window
     }
 
     /// Creates the missing partitions among `days` that lie inside the window around `today`.
@@ -50,9 +47,8 @@ struct DailyPartitions {
         _ days: Set<CalendarDay>, connection: PostgresConnection, logger: Logger, today: CalendarDay = .today()
     ) throws -> [String] {
         let now = ContinuousClock.now
-        let window = today.adding(days: -backfillDays)...today.adding(days: futureDays)
         let wanted = days.filter { day in
-            window.contains(day) && !existing.contains(day) && deferred[day].map { now >= $0 } ?? true
+            window.contains(day, today: today) && !existing.contains(day) && deferred[day].map { now >= $0 } ?? true
         }
         guard !wanted.isEmpty else { return [] }
         existing.formUnion(try Self.partitionDays(connection))

@@ -10,11 +10,14 @@ package struct LoadReport: Sendable, Equatable {
     package var deadLetters: Int
     /// The committed checkpoint after the call.
     package var position: SpoolPosition
+    /// Events left out because they were already stored (``DuplicateFilter``).
+    package var duplicatesDropped: Int
 
-    package init(rows: Int, records: Int, deadLetters: Int, position: SpoolPosition) {
+    package init(rows: Int, records: Int, deadLetters: Int, position: SpoolPosition, duplicatesDropped: Int = 0) {
         self.rows = rows
         self.records = records
         self.deadLetters = deadLetters
         self.position = position
+        self.duplicatesDropped = duplicatesDropped
     }
 }

@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// What a ``SpoolLoader`` loads, from where, and how it paces itself.
 package struct LoaderConfiguration: Sendable {
     /// The database to load into: a libpq conninfo string or a `postgres://` URL.
@@ -21,12 +23,12 @@ package struct LoaderConfiguration: Sendable {
     /// While idle, how often ``SpoolLoader/run()`` checks that PostgreSQL still answers, so that
     /// ``SpoolLoader/health`` reports an outage even when there is nothing to load.
     package var healthCheckInterval: Duration
-    /// Events this many days old (UTC days before today) still get their own day's partition, created on
-    /// demand; older ones go to the default partition. Match the partitions job (`SLUICE_BACKFILL_DAYS`).
-    package var backfillDays: Int
-    /// Events up to this many days ahead get their own day's partition, created on demand; later ones go to
-    /// the default partition.
-    package var futureDays: Int
+    /// The days whose partitions the loader creates on demand when a batch needs one the partitions job has
+    /// not made yet (the same window as the job's); rows of other days go to the default partition.
+    package var partitionWindow: PartitionWindow
+    /// The loader session's `statement_timeout`: a `COPY` or checkpoint update running longer (stuck behind a
+    /// lock, or on a server that stopped answering) is cancelled, rolled back and retried.
+    package var statementTimeout: Duration
 
     package init(
         connectionString: String,
@@ -38,8 +40,8 @@ package struct LoaderConfiguration: Sendable {
         retryDelays: ClosedRange<Duration> = .milliseconds(50) ... .seconds(5),
         idleDelay: Duration = .milliseconds(100),
         healthCheckInterval: Duration = .seconds(1),
-        backfillDays: Int = 90,
-        futureDays: Int = 2
+        partitionWindow: PartitionWindow = .standard,
+        statementTimeout: Duration = .seconds(120)
     ) {
         self.connectionString = connectionString
         self.spoolDirectory = spoolDirectory
@@ -50,7 +52,7 @@ package struct LoaderConfiguration: Sendable {
         self.retryDelays = retryDelays
         self.idleDelay = idleDelay
         self.healthCheckInterval = healthCheckInterval
-        self.backfillDays = max(0, backfillDays)
-        self.futureDays = max(0, futureDays)
+        self.partitionWindow = partitionWindow
+        self.statementTimeout = statementTimeout
     }
 }

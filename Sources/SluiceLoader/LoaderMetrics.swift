@@ -6,6 +6,8 @@ struct LoaderMetrics: Sendable {
     let rows = Counter(label: "sluice_copy_rows_total")
     /// Load transactions committed.
     let batches = Counter(label: "sluice_copy_batches_total")
+    /// Events dropped before a `COPY` because they were already stored (``DuplicateFilter``).
+    let duplicatesDropped = Counter(label: "sluice_load_duplicates_dropped_total")
     /// Rows stored in `sluice.dead_letters`.
     let deadLetters = Counter(label: "sluice_dead_letters_total")
     /// The time from the start of a batch's `COPY` to its commit.

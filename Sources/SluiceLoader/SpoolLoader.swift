@@ -34,6 +34,13 @@ import SluiceSpool
 /// (``DailyPartitions``); a refusal for want of a partition (23514) makes the loader look again once before
 /// it splits the batch.
 ///
+/// ## Holding back, and dropping duplicates
+/// A server that started while PostgreSQL was unreachable accepted events against a dedupe window that did
+/// not yet hold the ids already in the database. It ``hold()``s the loader from the start: while held, the
+/// loader reads its checkpoint (so ``health`` reflects the database) but loads nothing. Once the window is
+/// complete, ``release(dropping:)`` lets it go with a ``DuplicateFilter``: from the records before the
+/// filter's end, the tuples found to be already stored are dropped before the `COPY`.
+///
 /// ## Threads
 /// ``run()`` (or ``loadAvailable()`` and ``committedPosition()``, in tests and tools) runs on one thread at
 /// a time: the database connection and the spool reader belong to that thread. ``health``, ``position``,
@@ -52,8 +59,11 @@ package final class SpoolLoader: @unchecked Sendable {
     private var reader: SpoolReader?
     /// The checkpoint the reader resumed from or the last batch committed.
     private var committed = SpoolPosition.start
-    /// A record read but left for the next batch because it did not fit.
-    private var pending: (payload: [UInt8], end: SpoolPosition)?
+    /// A record read (and filtered) but left for the next batch because it did not fit, with the tuples the
+    /// filter dropped from it.
+    private var pending: (payload: [UInt8], end: SpoolPosition, dropped: Int)?
+    /// Drops duplicates from the records before its end; nil when there is nothing to drop.
+    private var filter: DuplicateFilter?
     /// The buffer the batches are gathered in, reused.
     private var storage: [UInt8] = []
     var partitions: DailyPartitions
@@ -73,6 +83,10 @@ package final class SpoolLoader: @unchecked Sendable {
         /// With ``stopRequested``: keep loading until the spool is empty or this instant; nil stops at once.
         var drainDeadline: ContinuousClock.Instant?
         var wakeRequested = false
+        /// While true, nothing is loaded (``hold()``).
+        var held = false
+        /// A filter handed over by ``release(dropping:)``, for the loading thread to take.
+        var releasedFilter: DuplicateFilter?
     }
 
     /// A loader for `configuration`; nothing is opened until the first load.
@@ -81,9 +95,7 @@ package final class SpoolLoader: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "node_id"] = "\(configuration.nodeID)"
         self.logger = logger
-        self.partitions = DailyPartitions(
-            backfillDays: configuration.backfillDays, futureDays: configuration.futureDays
-        )
+        self.partitions = DailyPartitions(window: configuration.partitionWindow)
     }
 
     // MARK: - Observing, from any thread
@@ -100,6 +112,23 @@ package final class SpoolLoader: @unchecked Sendable {
     /// Ends a wait in ``run()`` for more records early; call it after appending to the spool.
     package func wake() {
         withShared { shared in
+            shared.wakeRequested = true
+        }
+    }
+
+    /// Stops loading until ``release(dropping:)``: the checkpoint is still read (and ``health`` kept), no
+    /// record is copied. Call before ``run()`` starts, when records already in the spool may hold events
+    /// that are in the database already and the ids to drop are not known yet.
+    package func hold() {
+        withShared { $0.held = true }
+    }
+
+    /// Ends a ``hold()`` (or sets a filter before ``run()``): loading resumes, and the records before
+    /// `filter`'s end are loaded without the tuples it finds duplicate.
+    package func release(dropping filter: DuplicateFilter?) {
+        withShared { shared in
+            shared.held = false
+            shared.releasedFilter = filter
             shared.wakeRequested = true
         }
     }
@@ -182,6 +211,17 @@ package final class SpoolLoader: @unchecked Sendable {
 
     private func loadBatch() throws -> LoadReport {
         let connection = try openConnection()
+        let (held, released) = withShared { shared in
+            defer { shared.releasedFilter = nil }
+            return (shared.held, shared.releasedFilter)
+        }
+        if let released { filter = released }
+        if held {
+            let checkpoint = try readCheckpoint(connection)
+            committed = checkpoint.position
+            publish(position: checkpoint.position, rowsLoaded: checkpoint.rowsLoaded)
+            return LoadReport(rows: 0, records: 0, deadLetters: 0, position: committed)
+        }
         let reader: SpoolReader
         if let existing = self.reader {
             reader = existing
@@ -198,7 +238,7 @@ package final class SpoolLoader: @unchecked Sendable {
         }
 
         var batch = LoadBatch(start: committed, reusing: &storage)
-        try gather(into: &batch, from: reader)
+        let dropped = try gather(into: &batch, from: reader)
         guard !batch.isEmpty else {
             storage = batch.takeStorage()
             updateLag()
@@ -219,11 +259,25 @@ package final class SpoolLoader: @unchecked Sendable {
         if !outcome.deadLetters.isEmpty {
             metrics.deadLetters.increment(by: outcome.deadLetters.count)
         }
+        if dropped > 0 {
+            metrics.duplicatesDropped.increment(by: dropped)
+            logger.info(
+                "dropped events already stored from records accepted before the dedupe window was complete",
+                metadata: ["dropped": "\(dropped)", "position": "\(batch.end)"]
+            )
+        }
+        if let filter, batch.end >= filter.end {
+            self.filter = nil
+            logger.info(
+                "loaded past the records accepted before the dedupe window was complete",
+                metadata: ["position": "\(batch.end)", "until": "\(filter.end)"]
+            )
+        }
         deleteSegments(before: batch.end)
         updateLag()
         let report = LoadReport(
             rows: outcome.rows, records: batch.recordCount, deadLetters: outcome.deadLetters.count,
-            position: batch.end
+            position: batch.end, duplicatesDropped: dropped
         )
         storage = batch.takeStorage()
         return report
@@ -234,29 +288,39 @@ package final class SpoolLoader: @unchecked Sendable {
     ///
     /// A spool error after some records were added ends the batch instead of failing it, so the records in
     /// front of a damaged one still load; the next batch then starts at the damage and reports it.
-    private func gather(into batch: inout LoadBatch, from reader: SpoolReader) throws {
+    ///
+    /// - Returns: the tuples the ``DuplicateFilter`` dropped from the records added.
+    private func gather(into batch: inout LoadBatch, from reader: SpoolReader) throws -> Int {
         let maxRows = configuration.maxBatchRows
         let maxBytes = configuration.maxBatchBytes
+        var dropped = 0
         while batch.rowCount < maxRows && batch.tupleBytes < maxBytes {
-            let record: (payload: [UInt8], end: SpoolPosition)
+            let record: (payload: [UInt8], end: SpoolPosition, dropped: Int)
             if let pending {
                 record = pending
                 self.pending = nil
             } else {
                 do {
-                    guard let next = try reader.next() else { return }
-                    record = next
+                    guard let next = try reader.next() else { return dropped }
+                    if let filter, filter.applies(toRecordEndingAt: next.end) {
+                        let (payload, count) = filter.filtered(next.payload)
+                        record = (payload, next.end, count)
+                    } else {
+                        record = (next.payload, next.end, 0)
+                    }
                 } catch {
                     if batch.isEmpty { throw error }
                     logger.warning("stopping the batch at a spool error", metadata: ["error": "\(error)"])
-                    return
+                    return dropped
                 }
             }
             guard batch.add(record.payload, end: record.end, maxRows: maxRows, maxBytes: maxBytes) else {
                 pending = record
-                return
+                return dropped
             }
+            dropped += record.dropped
         }
+        return dropped
     }
 
     /// Deletes the segment files wholly before the committed `checkpoint`; a failure is logged and retried
@@ -285,13 +349,24 @@ package final class SpoolLoader: @unchecked Sendable {
     ///
     /// The session is named in `pg_stat_activity` and runs with `synchronous_commit = on`: the spool deletes
     /// a segment once the checkpoint past it committed, so that commit must be durable.
+    ///
+    /// A half-open connection must not stall the loader for hours, so both ends watch it: the client side
+    /// through libpq's keepalive and `tcp_user_timeout` parameters (``PostgresConnection/defaultParameters``),
+    /// the server side through the same settings for this session, so that a backend whose loader vanished
+    /// ends and releases its locks; and a statement that runs longer than
+    /// ``LoaderConfiguration/statementTimeout`` (a `COPY` stuck behind a lock) is cancelled and retried.
     func openConnection() throws -> PostgresConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
         let fresh = try PostgresConnection(configuration.connectionString)
         try fresh.query(
-            "SELECT set_config('application_name', $1, false), set_config('synchronous_commit', 'on', false)",
-            ["sluice loader \(configuration.nodeID)"]
+            """
+            SELECT set_config('application_name', $1, false), set_config('synchronous_commit', 'on', false),
+                   set_config('statement_timeout', $2, false), set_config('tcp_user_timeout', '30000', false),
+                   set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false),
+                   set_config('tcp_keepalives_count', '3', false)
+            """,
+            ["sluice loader \(configuration.nodeID)", "\(configuration.statementTimeout.timeoutMilliseconds)ms"]
         )
         connection = fresh
         lastContact = ContinuousClock.now

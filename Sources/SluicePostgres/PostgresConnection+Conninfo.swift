@@ -6,6 +6,29 @@ extension PostgresConnection {
     ///
     /// - Throws: `PostgresError` with code `.connection` when libpq cannot parse `connectionString`.
     public static func connectionString(_ connectionString: String, database: String) throws(PostgresError) -> String {
+        var parts: [String] = []
+        for (name, value) in try options(of: connectionString) where name != "dbname" {
+            parts.append("\(name)=\(quoted(value))")
+        }
+        parts.append("dbname=\(quoted(database))")
+        return parts.joined(separator: " ")
+    }
+
+    /// Which database `connectionString` names, without its secrets or tuning: the values of `host`,
+    /// `hostaddr`, `port`, `dbname` and `user` it sets (not libpq's defaults), as a conninfo string, in that
+    /// order. Two strings that name the same database the same way give the same target, whether conninfo
+    /// or URL, whatever their password, timeouts or application name.
+    ///
+    /// - Throws: `PostgresError` with code `.connection` when libpq cannot parse `connectionString`.
+    public static func target(of connectionString: String) throws(PostgresError) -> String {
+        let options = Dictionary(try options(of: connectionString), uniquingKeysWith: { _, last in last })
+        return ["host", "hostaddr", "port", "dbname", "user"].compactMap { name in
+            options[name].map { "\(name)=\(quoted($0))" }
+        }.joined(separator: " ")
+    }
+
+    /// The keywords `connectionString` sets and their values, as `PQconninfoParse` reads them.
+    private static func options(of connectionString: String) throws(PostgresError) -> [(String, String)] {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(connectionString, &errorMessage) else {
             let message = errorMessage.map { String(cString: $0).trimmed } ?? "out of memory"
@@ -13,17 +36,15 @@ extension PostgresConnection {
             throw PostgresError(code: .connection, message: "invalid connection string: \(message)")
         }
         defer { PQconninfoFree(options) }
-        var parts: [String] = []
+        var parsed: [(String, String)] = []
         var option = options
         while let keyword = option.pointee.keyword {
-            let name = String(cString: keyword)
-            if name != "dbname", let value = option.pointee.val {
-                parts.append("\(name)=\(quoted(String(cString: value)))")
+            if let value = option.pointee.val {
+                parsed.append((String(cString: keyword), String(cString: value)))
             }
             option += 1
         }
-        parts.append("dbname=\(quoted(database))")
-        return parts.joined(separator: " ")
+        return parsed
     }
 
     /// A conninfo value in single quotes, with `\` and `'` escaped as libpq expects.

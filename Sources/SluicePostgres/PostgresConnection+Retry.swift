@@ -95,11 +95,12 @@ extension PostgresConnection {
 extension PostgresError {
     /// Whether a failed connection attempt is worth repeating: the server is down, starting, or refusing for
     /// now; not a wrong password, an unknown database or role, or a malformed connection string.
-    var isRetryableConnect: Bool {
+    public var isRetryableConnect: Bool {
         guard code == .connection else { return isTransient }
         let permanent = [
             "password authentication failed", "does not exist", "invalid connection option", "invalid URI",
-            "missing \"=\"", "no pg_hba.conf entry", "invalid port number", "could not translate host name",
+            "missing \"=\"", "no pg_hba.conf entry", "invalid port number", "invalid integer value",
+            "could not translate host name",
         ]
         return !permanent.contains { message.contains($0) }
     }

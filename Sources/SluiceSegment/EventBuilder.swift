@@ -7,7 +7,8 @@ import SluiceCore
 #endif
 
 /// Turns one scanned event into an ``EventRow`` and ``EventHints``, applying Segment's rules: what a call
-/// type needs, identifiers, `messageId`, clock-skew correction, the context merge and the future-time guard.
+/// type needs, identifiers, `messageId`, clock-skew correction, the context merge and the guards on implausible
+/// times (too far in the future, or before the partition window).
 ///
 /// Built once a body has been scanned completely, so the batch-level `context` and `sentAt` are known.
 /// Borrows the scanner's bytes like the scanner does.
@@ -46,6 +47,9 @@ struct EventBuilder {
     let sharedSentAtIsInvalid: Bool
     /// The latest event time accepted as is; later ones are replaced by `receivedAt`.
     let latestTimestamp: Timestamp
+    /// The earliest event time accepted as is (the first day of the partition window); earlier ones are
+    /// replaced by `receivedAt`.
+    let earliestTimestamp: Timestamp
 
     init(
         scanner: JSONScanner, limits: SegmentLimits, call: SegmentCall, projectID: Int64, receivedAt: Timestamp,
@@ -70,6 +74,7 @@ struct EventBuilder {
         let (future, overflow) = limits.maxFutureSeconds.multipliedReportingOverflow(by: 1_000_000)
         let (latest, overflowAgain) = receivedAt.unixMicroseconds.addingReportingOverflow(future)
         latestTimestamp = Timestamp(unixMicroseconds: overflow || overflowAgain ? .max : latest)
+        earliestTimestamp = limits.partitionWindow.earliestAccepted(at: receivedAt)
     }
 
     /// The accepted event for `item`, or the reason it is refused.
@@ -129,22 +134,46 @@ struct EventBuilder {
             if let sentAt {
                 // Segment's clock-skew correction: the client's clock is trusted for the gap between the event
                 // and the send, the server's for the rest.
-                row.timestamp = Timestamp(
-                    unixMicroseconds: receivedAt.unixMicroseconds
-                        - (sentAt.unixMicroseconds - eventTime.unixMicroseconds)
-                )
+                row.timestamp = Self.corrected(eventTime, sentAt: sentAt, receivedAt: receivedAt)
             } else {
                 row.timestamp = eventTime
             }
         }
-        var replacedTimestamp: Timestamp?
+        var replacement: Replacement?
         if row.timestamp > latestTimestamp {
-            replacedTimestamp = row.timestamp
-            row.timestamp = receivedAt
+            replacement = Replacement(flag: "futureTimestampReplaced", time: row.timestamp)
+        } else if row.timestamp < earliestTimestamp {
+            replacement = Replacement(flag: "pastTimestampReplaced", time: row.timestamp)
         }
-        row.context = try contextText(item.context, replacedTimestamp: replacedTimestamp)
+        if replacement != nil { row.timestamp = receivedAt }
+        row.context = try contextText(item.context, replacement: replacement)
         row.messageID = messageID ?? newMessageID()
         return SegmentEvent(index: item.index, row: row, hints: hints(for: item, type: type))
+    }
+
+    /// An event time that was replaced by `receivedAt`: the name of its flag in `context.sluice`, and the time.
+    struct Replacement {
+        var flag: String
+        var time: Timestamp
+    }
+
+    /// The farthest a corrected time is taken from the epoch, in microseconds (about 146,000 years): beyond
+    /// it the arithmetic saturates rather than overflow, and the result is replaced anyway.
+    static let saturation: Int64 = 1 << 62
+
+    /// `receivedAt − (sentAt − eventTime)`, saturated at ±``saturation`` instead of overflowing.
+    static func corrected(_ eventTime: Timestamp, sentAt: Timestamp, receivedAt: Timestamp) -> Timestamp {
+        let (gap, gapOverflow) = sentAt.unixMicroseconds.subtractingReportingOverflow(eventTime.unixMicroseconds)
+        let (time, timeOverflow) = receivedAt.unixMicroseconds.subtractingReportingOverflow(gap)
+        let saturated: Int64
+        if gapOverflow {
+            saturated = sentAt.unixMicroseconds > eventTime.unixMicroseconds ? -saturation : saturation
+        } else if timeOverflow {
+            saturated = gap > 0 ? -saturation : saturation
+        } else {
+            saturated = min(max(time, -saturation), saturation)
+        }
+        return Timestamp(unixMicroseconds: saturated)
     }
 
     // MARK: Fields
@@ -218,11 +247,12 @@ struct EventBuilder {
     // MARK: Context
 
     /// The stored context text: the event's own members, then the batch-level members whose keys the event
-    /// lacks, then Sluice's flag when the time was replaced; never `ip` or a client's `sluice`.
+    /// lacks, then Sluice's flag when the time was replaced (`"sluice":{"futureTimestampReplaced":"…"}` or
+    /// `"sluice":{"pastTimestampReplaced":"…"}`, the replaced time in UTC); never `ip` or a client's `sluice`.
     ///
     /// Member bytes are copied as they stand in the body (already validated), so the result is valid JSON
     /// without re-serialising anything. `nil` when there is no context at all.
-    private func contextText(_ own: ScannedContext?, replacedTimestamp: Timestamp?) throws(Rejection) -> String? {
+    private func contextText(_ own: ScannedContext?, replacement: Replacement?) throws(Rejection) -> String? {
         func isMerged(_ member: ScannedContext.Member) -> Bool {
             !ScannedContext.isDropped(member) && !(own?.hasKey(of: member, in: scanner) ?? false)
         }
@@ -235,7 +265,7 @@ struct EventBuilder {
                 byteCount += member.key.count + 1 + member.value.count
             }
         }
-        if memberCount == 0 && replacedTimestamp == nil {
+        if memberCount == 0 && replacement == nil {
             guard let own else { return nil }
             if !own.hasDroppedMembers { return scanner.text(own.range) }
         }
@@ -244,8 +274,8 @@ struct EventBuilder {
             byteCount += member.key.count + 1 + member.value.count
         }
         var flag = ""
-        if let replacedTimestamp {
-            flag = #""sluice":{"futureTimestampReplaced":""# + replacedTimestamp.iso8601String + #""}"#
+        if let replacement {
+            flag = #""sluice":{""# + replacement.flag + #"":""# + replacement.time.iso8601String + #""}"#
             memberCount += 1
             byteCount += flag.utf8.count
         }

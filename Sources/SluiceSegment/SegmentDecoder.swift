@@ -17,8 +17,11 @@ import SluiceCore
 ///   (stored as the number's JSON text); empty strings count as absent.
 /// - `context` is stored without `ip` (it goes to ``EventHints/ip`` only) and without a client's `sluice`
 ///   member: `context.sluice` is where Sluice records `{"futureTimestampReplaced":"<ISO time>"}` when an event's
-///   time lay more than ``SegmentLimits/maxFutureSeconds`` ahead of `receivedAt` (the ISO time is the
-///   replaced, skew-corrected time in UTC).
+///   time lay more than ``SegmentLimits/maxFutureSeconds`` ahead of `receivedAt`, and
+///   `{"pastTimestampReplaced":"<ISO time>"}` when it lay before the first day of
+///   ``SegmentLimits/partitionWindow`` (the ISO time is the replaced, skew-corrected time in UTC). Either
+///   way the event's `timestamp` becomes `receivedAt`, so no time reaches PostgreSQL that it would put in the
+///   default partition or refuse as out of range (a refused row would make the loader bisect its batch).
 /// - `integrations` (event or batch level) is validated and dropped: no column holds it.
 /// - Objects and arrays may nest at most ``maxDepth`` deep, counting the body as 1; deeper bodies fail the
 ///   request (``SegmentRequestError/Code/nestingTooDeep``) so that scanning never exhausts the stack.

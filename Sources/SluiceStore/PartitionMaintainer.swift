@@ -4,41 +4,64 @@ import SluicePostgres
 
 /// Keeps one partition of `analytics.events` for every UTC day of a window around today.
 ///
-/// The window runs from today − `backfillDays` (events that old are still accepted into their own day) to
-/// today + `premakeDays` (so a day's partition exists before its first event). A run that finds nothing
-/// missing costs one catalog query. A run that creates partitions does it in one transaction under an
-/// exclusive lock on `analytics.events`; rows that wait in the default partition for a day being created are
-/// moved into the new partition in that same transaction, so PostgreSQL's "updated partition constraint for
-/// default partition would be violated" can never stop the job, and no row is visible twice or not at all.
-/// The hours of the moved rows are marked in `sluice.event_marks` in that transaction too.
+/// The window (``PartitionWindow``) runs from today − `backfillDays` (events that old are still accepted into
+/// their own day) to today + `premakeDays` (so a day's partition exists before its first event). A run that
+/// finds nothing missing costs one catalog query. A run that creates partitions does it in one transaction
+/// under an exclusive lock on `analytics.events`; rows that wait in the default partition for a day being
+/// created are moved into the new partition in that same transaction, so PostgreSQL's "updated partition
+/// constraint for default partition would be violated" can never stop the job, and no row is visible twice
+/// or not at all. The hours of the moved rows are marked in `sluice.event_marks` in that transaction too.
+///
+/// The exclusive lock is asked for with a `lock_timeout` (``lockTimeout``): a request that waits for a long
+/// query to finish would queue every loader's `COPY` behind it, so the job gives up after the timeout, lets
+/// the `COPY`s through, and tries again after a pause (``lockRetryDelays``, doubling), at most ``lockAttempts``
+/// times a run.
 public struct PartitionMaintainer: Sendable {
-    public var backfillDays: Int
-    public var premakeDays: Int
+    /// The days kept.
+    public var window: PartitionWindow
+    /// How long one attempt waits for its locks (the job's advisory lock and the table's exclusive lock).
+    public var lockTimeout: Duration = .seconds(1)
+    /// Attempts per run before it gives up (and the next scheduled run tries again).
+    public var lockAttempts = 5
+    /// The pause after a timed-out attempt: the lower bound first, doubling up to the upper bound.
+    public var lockRetryDelays: ClosedRange<Duration> = .milliseconds(500) ... .seconds(8)
+
+    /// Days before today given a partition (``PartitionWindow/backfillDays``).
+    public var backfillDays: Int { window.backfillDays }
+    /// Days after today given a partition (``PartitionWindow/premakeDays``).
+    public var premakeDays: Int { window.premakeDays }
 
     /// The key of the transaction-level advisory lock that serialises runs of this job across processes.
     static let lockKey: Int64 = 0x736C_7569_6365_0002
 
-    public init(backfillDays: Int = 90, premakeDays: Int = 7) {
-        self.backfillDays = backfillDays
-        self.premakeDays = premakeDays
+    public init(window: PartitionWindow = .standard) {
+        self.window = window
     }
 
-    /// Reads `SLUICE_BACKFILL_DAYS` (default 90) and `SLUICE_PREMAKE_DAYS` (default 7).
-    /// - Throws: `StoreError` when either is not a whole number of days in 0...3650.
+    public init(backfillDays: Int, premakeDays: Int) {
+        self.init(window: PartitionWindow(backfillDays: backfillDays, premakeDays: premakeDays))
+    }
+
+    /// Reads `SLUICE_BACKFILL_DAYS` (default 90), `SLUICE_PREMAKE_DAYS` (default 7) and
+    /// `SLUICE_PARTITIONS_LOCK_TIMEOUT` (whole seconds an attempt waits for its locks, default 1).
+    /// - Throws: `StoreError` when a number of days is not in 0...3650, or the lock timeout not in 1...3600.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> PartitionMaintainer
     {
-        func days(_ name: String, default value: Int) throws -> Int {
-            guard let text = environment[name], !text.isEmpty else { return value }
-            guard let days = Int(text), (0...3650).contains(days) else {
-                throw StoreError("\(name)=\(text) is not a number of days between 0 and 3650")
-            }
-            return days
+        var maintainer: PartitionMaintainer
+        do {
+            maintainer = PartitionMaintainer(window: try PartitionWindow.fromEnvironment(environment))
+        } catch {
+            throw StoreError(error.description)
         }
-        return PartitionMaintainer(
-            backfillDays: try days("SLUICE_BACKFILL_DAYS", default: 90),
-            premakeDays: try days("SLUICE_PREMAKE_DAYS", default: 7)
-        )
+        let name = "SLUICE_PARTITIONS_LOCK_TIMEOUT"
+        if let text = environment[name], !text.isEmpty {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw StoreError("\(name) must be a whole number of seconds in 1...3600, not \"\(text)\"")
+            }
+            maintainer.lockTimeout = .seconds(seconds)
+        }
+        return maintainer
     }
 
     /// What a run did.
@@ -49,6 +72,8 @@ public struct PartitionMaintainer: Sendable {
         public var movedRows: Int = 0
         /// Days of the window that already had a partition.
         public var existing: Int = 0
+        /// Attempts the run needed to get its locks (1 when nothing was missing).
+        public var attempts: Int = 1
     }
 
     /// The partition name for `day`: `events_pYYYYMMDD` in schema `analytics`.
@@ -56,28 +81,63 @@ public struct PartitionMaintainer: Sendable {
 
     /// Creates whatever partitions of the window around `today` are missing.
     ///
-    /// - Parameter beforeCommit: called on `connection` as the last statement of the transaction that creates
-    ///   partitions (a scheduler's lease fence); what it throws rolls the transaction back. Not called when
-    ///   nothing is missing, since nothing is then written.
-    /// - Throws: `PostgresError` from the database (the transaction is rolled back, nothing half-made), or
-    ///   what `beforeCommit` throws.
+    /// When a lock is not granted within ``lockTimeout`` the transaction is rolled back (nothing half-made,
+    /// and the `COPY`s queued behind the request go through), and the run tries again after a pause, up to
+    /// ``lockAttempts`` times. Blocks the calling thread for the pauses.
+    ///
+    /// - Parameter beforeCommit: called on `connection` as the last statement of each attempt's transaction (a
+    ///   scheduler's lease fence); what it throws rolls the transaction back. Not called when nothing is
+    ///   missing, since nothing is then written.
+    /// - Throws: `StoreError` when every attempt timed out on a lock; `PostgresError` from the database
+    ///   otherwise (the transaction is rolled back, nothing half-made), or what `beforeCommit` throws.
     @discardableResult
     public func run(
         _ connection: PostgresConnection, today: CalendarDay = .today(),
         beforeCommit: (PostgresConnection) throws -> Void = { _ in }
     ) throws -> Report {
-        let window = (-backfillDays...premakeDays).map { today.adding(days: $0) }
-        var missing = try missingDays(in: window, connection)
-        var report = Report(existing: window.count - missing.count)
-        guard !missing.isEmpty else { return report }
+        let days = window.dayList(today: today)
+        let missing = try missingDays(in: days, connection)
+        guard !missing.isEmpty else { return Report(existing: days.count) }
+        let attempts = max(1, lockAttempts)
+        var delay = lockRetryDelays.lowerBound
+        var attempt = 1
+        while true {
+            do {
+                var report = try create(days, connection, beforeCommit: beforeCommit)
+                report.attempts = attempt
+                return report
+            } catch let error as PostgresError where error.sqlState == Self.lockNotAvailable && connection.isOpen {
+                guard attempt < attempts else {
+                    throw StoreError(
+                        "the partitions job could not lock analytics.events within \(lockTimeout) in \(attempts) "
+                            + "attempts: a long query or an open transaction holds a lock on it (see pg_locks); "
+                            + "the next run tries again"
+                    )
+                }
+            }
+            Thread.sleep(forTimeInterval: Double(delay.timeoutMilliseconds) / 1000)
+            delay = min(delay * 2, lockRetryDelays.upperBound)
+            attempt += 1
+        }
+    }
 
+    /// SQLSTATE `lock_not_available`: a lock was not granted within `lock_timeout`.
+    static let lockNotAvailable = "55P03"
+
+    /// One attempt: the locks (each waiting at most ``lockTimeout``), then the missing days of `days`.
+    private func create(
+        _ days: [CalendarDay], _ connection: PostgresConnection, beforeCommit: (PostgresConnection) throws -> Void
+    ) throws -> Report {
+        var report = Report()
         try connection.transaction { connection in
+            // Set first, so it bounds the advisory lock's wait (another run moving rows) as well as the table's.
+            try connection.execute("SET LOCAL lock_timeout = '\(lockTimeout.timeoutMilliseconds)ms'")
             try connection.query("SELECT pg_advisory_xact_lock($1)", [String(Self.lockKey)])
             // The same lock CREATE TABLE … PARTITION OF takes anyway, taken first so that the lock on the
             // default partition is always acquired after the parent's, in the order loaders take them.
             try connection.execute("LOCK TABLE analytics.events IN ACCESS EXCLUSIVE MODE")
-            missing = try missingDays(in: window, connection)  // another run may have made some meanwhile
-            report.existing = window.count - missing.count
+            let missing = try missingDays(in: days, connection)  // another run may have made some meanwhile
+            report.existing = days.count - missing.count
             let waiting = try daysWithRowsInDefault(connection)
             let needsMove = missing.filter { waiting.contains($0) }
             if !needsMove.isEmpty {

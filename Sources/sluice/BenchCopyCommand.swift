@@ -179,12 +179,16 @@ struct BenchCopy: FailingCommand {
     // MARK: - Index costs
 
     private func measureIndexes(_ events: [EventRow], _ connection: PostgresConnection) throws {
-        let candidates: [(name: String, definition: String?)] = [
-            ("no index", nil),
-            ("BRIN (timestamp)", "USING brin (\"timestamp\")"),
-            ("BRIN (project_id, timestamp)", "USING brin (project_id, \"timestamp\") WITH (pages_per_range = 32)"),
-            ("B-tree (project_id, timestamp)", "(project_id, \"timestamp\")"),
-            ("B-tree (project_id, message_id)", "(project_id, message_id)"),
+        let projectTime = "USING brin (project_id, \"timestamp\") WITH (pages_per_range = 32)"
+        let receivedAt = "USING brin (received_at) WITH (pages_per_range = 32)"
+        let candidates: [(name: String, definitions: [String])] = [
+            ("no index", []),
+            ("BRIN (timestamp)", ["USING brin (\"timestamp\")"]),
+            ("BRIN (project_id, timestamp)", [projectTime]),
+            ("BRIN (received_at)", [receivedAt]),
+            ("both BRINs (the schema's)", [projectTime, receivedAt]),
+            ("B-tree (project_id, timestamp)", ["(project_id, \"timestamp\")"]),
+            ("B-tree (project_id, message_id)", ["(project_id, message_id)"]),
         ]
         var results: [(String, Double)] = []
         for candidate in candidates {
@@ -194,8 +198,8 @@ struct BenchCopy: FailingCommand {
             for row in 0..<existing.rowCount {
                 try connection.execute("DROP INDEX \(existing.string(row, 0)!)")
             }
-            if let definition = candidate.definition {
-                try connection.execute("CREATE INDEX bench_candidate ON analytics.events \(definition)")
+            for (number, definition) in candidate.definitions.enumerated() {
+                try connection.execute("CREATE INDEX bench_candidate_\(number) ON analytics.events \(definition)")
             }
             var times: [Double] = []
             for round in 1...rounds {

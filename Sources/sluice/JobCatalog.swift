@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceExperimentsStore
 import SluiceRollupsJob
 import SluiceScheduler
 import SluiceSessionsJob
@@ -11,6 +12,7 @@ enum JobCatalog {
         PartitionsJob.self,
         SessionsJob.self,
         RollupsJob.self,
+        AssignmentsJob.self,
     ]
 
     static var names: [String] { jobs.map { $0.jobName } }

@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     var maxInflationRatio: Int?
     @Option(name: .customLong("dedupe-window"), help: help("Seconds a messageId is remembered per project", env: "SLUICE_DEDUPE_WINDOW", default: "86400"))
     var dedupeWindowSeconds: Int64?
-    @Option(name: .customLong("dedupe-capacity"), help: help("The most messageIds remembered (about 30 bytes each)", env: "SLUICE_DEDUPE_CAPACITY", default: "5000000"))
+    @Option(name: .customLong("dedupe-capacity"), help: help("The most messageIds remembered (about 36 bytes each, reserved at start)", env: "SLUICE_DEDUPE_CAPACITY", default: "5000000"))
     var dedupeCapacity: Int?
     @Option(name: .customLong("ip-mode"), help: help("What is stored of client IP addresses: drop, truncate (/24, /48) or hash (daily-rotating salt)", env: "SLUICE_IP_MODE", default: "truncate"))
     var ipMode: String?
@@ -75,7 +75,8 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-interval"),
         help: ArgumentHelp(
             "How often a job runs, NAME=DURATION (e.g. partitions=15m; 90, 90s, 15m, 2h, 1d); repeatable "
-                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h).",
+                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h, sessions 1m, rollups 1m, "
+                + "assignments 5m).",
             valueName: "name=duration"
         )
     )
@@ -84,7 +85,8 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-lease-timeout"),
         help: ArgumentHelp(
             "How soon another node may take over a job whose holder died, NAME=DURATION; repeatable "
-                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m).",
+                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m, sessions 2m, rollups 2m, "
+                + "assignments 2m).",
             valueName: "name=duration"
         )
     )

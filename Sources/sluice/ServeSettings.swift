@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SluiceCore
 import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
@@ -83,6 +84,13 @@ struct ServeSettings {
         guard deadline >= 0 else { throw ValidationError("--shutdown-deadline must not be negative") }
         configuration.shutdownDeadline = .seconds(deadline)
 
+        // The partition window: one reading, shared by the decoder, the loader, the rebuild and the jobs.
+        do {
+            configuration.partitionWindow = try PartitionWindow.fromEnvironment(environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+
         // Connections: timeouts and bounds.
         configuration.idleTimeout = .seconds(
             try positive(
@@ -142,8 +150,17 @@ struct ServeSettings {
         var embedded: EmbeddedDatabase?
         if let url = database.configuredURL {
             configuration.connectionString = url
-            let connection = try DatabaseOptions.connect(url, source: database.source)
-            try SchemaCheck.requireCurrent(connection)
+            // Unreachable for now is not fatal: the server starts without it if it has run against it before
+            // (IngestServer decides, and says so). A refusal (wrong password, unknown database) is.
+            let connection: PostgresConnection?
+            do {
+                connection = try PostgresConnection.connect(url, retry: .never)
+            } catch where IngestServer.isOutage(error) {
+                connection = nil
+            } catch {
+                throw StoreError("\(error.description) (check \(database.source))")
+            }
+            if let connection { try SchemaCheck.requireCurrent(connection) }
         } else {
             let opened = try EmbeddedDatabase.open()
             embedded = opened
@@ -159,6 +176,7 @@ struct ServeSettings {
         var stats = self.stats
         stats.connectionString = configuration.connectionString
         composition.addStats(stats)
+        composition.addExperiments(connectionString: configuration.connectionString)
         if runJobs {
             composition.add(
                 service: Scheduler(

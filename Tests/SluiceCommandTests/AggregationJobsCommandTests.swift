@@ -4,7 +4,7 @@ import SluiceStore
 import SluiceTestSupport
 import Testing
 
-/// `sluice jobs run sessions|rollups|all` as cron runs them.
+/// `sluice jobs run sessions|rollups|all` as cron runs them (`all` runs the experiments' `assignments` last).
 extension SluiceCommandTests {
     @Test func jobsRunAllDerivesVisitsThenRollsThemUpInDependencyOrder() throws {
         let url = try TestDatabase.fresh("aggcli")
@@ -26,7 +26,10 @@ extension SluiceCommandTests {
         let run = try sluice(["jobs", "run", "all", "--database-url", url], environment: environment)
         #expect(run.status == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
-        #expect(lines.map { $0.prefix { $0 != ":" } } == ["partitions", "sessions", "rollups"], "\(run.output)")
+        #expect(
+            lines.map { $0.prefix { $0 != ":" } } == ["partitions", "sessions", "rollups", "assignments"],
+            "\(run.output)"
+        )
         #expect(lines[1].contains("1 visit(s) derived"), "\(run.output)")
         #expect(lines[2].contains("1 hour(s) in 1 project-day(s) recomputed"), "\(run.output)")
         let day = try connection.query(

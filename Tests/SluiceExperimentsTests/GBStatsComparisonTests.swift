@@ -1,4 +1,3 @@
-import EmbeddedPostgres
 import Foundation
 import SluiceExperiments
 import SluiceTestSupport
@@ -8,13 +7,7 @@ import Testing
 /// itself (`scripts/gbstats-results.py`, frequentist, through gbstats' `process_single_metric`), every number
 /// compared to 1e-6 (absolute, relative above 1).
 @Suite struct GBStatsComparisonTests {
-    static let script = GrowthBookCases.directory.deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/gbstats-results.py").path
-
-    struct Fixture {
-        var weights: [Double]
-        var counts: [ConversionStatistic]
-    }
+    typealias Fixture = GBStats.Fixture
 
     /// 60 random experiments of 2 to 4 variations at every scale from a handful of users to millions, plus
     /// gbstats' corner cases: no users, no converters, all converted, one user, a skewed split.
@@ -57,55 +50,13 @@ import Testing
         return fixtures
     }
 
-    /// Runs gbstats on `fixtures`; one JSON entry per fixture.
-    static func gbstats(_ fixtures: [Fixture]) async throws -> [JSONValue] {
-        let input = JSONValue.object([
-            JSONMember(
-                "fixtures",
-                .array(
-                    fixtures.map { fixture in
-                        .object([
-                            JSONMember("weights", .array(fixture.weights.map { .number(JSONNumber($0)!) })),
-                            JSONMember("users", .array(fixture.counts.map { .number(JSONNumber(Double($0.users))!) })),
-                            JSONMember(
-                                "converters", .array(fixture.counts.map { .number(JSONNumber(Double($0.converters))!) })
-                            ),
-                        ])
-                    }
-                )
-            )
-        ])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-gbstats-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let inputPath = directory.appendingPathComponent("fixtures.json").path
-        let outputPath = directory.appendingPathComponent("gbstats.json").path
-        try input.jsonText.write(toFile: inputPath, atomically: true, encoding: .utf8)
-        let command = ["/usr/bin/env", "python3", script, inputPath, outputPath]
-        let run = try await OwnThread.run { try ChildProcess.run(command) }
-        try #require(run.status == 0, "gbstats-results.py failed: \(run.output)")
-        let output = try JSONValue(parsing: try String(contentsOfFile: outputPath, encoding: .utf8))
-        return try #require(output.array)
-    }
-
-    /// a equals b to 1e-6, absolutely or, above 1 in magnitude, relatively.
-    static func same(_ a: Double, _ b: JSONValue?) -> Bool {
-        guard let b = b?.double else { return false }
-        return abs(a - b) <= 1e-6 * max(1, abs(b))
-    }
-
     @Test func resultsEqualGBStats() async throws {
-        let check = try await OwnThread.run {
-            try ChildProcess.run([
-                "/usr/bin/env", "python3", "-c",
-                "import gbstats, importlib.metadata as m, sys; sys.exit(m.version('gbstats') != '0.8.0')",
-            ])
-        }
         try #require(
-            check.status == 0, "gbstats 0.8.0 is missing: python3 -m pip install gbstats==0.8.0 (scripts/test.sh)"
+            try await GBStats.isInstalled(),
+            "gbstats 0.8.0 is missing: python3 -m pip install gbstats==0.8.0 (scripts/test.sh)"
         )
         let fixtures = Self.fixtures()
-        let expected = try await Self.gbstats(fixtures)
+        let expected = try await GBStats.run(fixtures)
         try #require(expected.count == fixtures.count)
         var compared = 0
         for (index, (fixture, reference)) in zip(fixtures, expected).enumerated() {
@@ -116,21 +67,21 @@ import Testing
             )
             let results = try ExperimentResults.compute(counts: fixture.counts, definition: definition)
             let label = "fixture \(index): \(fixture.counts.map { "\($0.converters)/\($0.users)" })"
-            #expect(Self.same(results.sampleRatio.pValue, reference["srm"]), "srm, \(label)")
+            #expect(GBStats.same(results.sampleRatio.pValue, reference["srm"]), "srm, \(label)")
             compared += 1
             let variations = try #require(reference["variations"]?.array)
             try #require(variations.count == results.variations.count)
             for (variation, gbstats) in zip(results.variations, variations) {
-                #expect(Self.same(Double(variation.statistic.users), gbstats["users"]), "users, \(label)")
-                #expect(Self.same(variation.statistic.conversionRate, gbstats["cr"]), "cr, \(label)")
+                #expect(GBStats.same(Double(variation.statistic.users), gbstats["users"]), "users, \(label)")
+                #expect(GBStats.same(variation.statistic.conversionRate, gbstats["cr"]), "cr, \(label)")
                 compared += 2
                 guard let uplift = variation.uplift else { continue }
                 let ci = try #require(gbstats["ci"]?.array)
-                #expect(Self.same(uplift.uplift, gbstats["expected"]), "uplift, \(label)")
-                #expect(Self.same(uplift.lower, ci[0]), "ci lower, \(label)")
-                #expect(Self.same(uplift.upper, ci[1]), "ci upper, \(label)")
-                #expect(Self.same(uplift.pValue, gbstats["pValue"]), "p-value, \(label)")
-                #expect(Self.same(uplift.standardError, gbstats["stddev"]), "stddev, \(label)")
+                #expect(GBStats.same(uplift.uplift, gbstats["expected"]), "uplift, \(label)")
+                #expect(GBStats.same(uplift.lower, ci[0]), "ci lower, \(label)")
+                #expect(GBStats.same(uplift.upper, ci[1]), "ci upper, \(label)")
+                #expect(GBStats.same(uplift.pValue, gbstats["pValue"]), "p-value, \(label)")
+                #expect(GBStats.same(uplift.standardError, gbstats["stddev"]), "stddev, \(label)")
                 #expect(uplift.problem.map { JSONValue.string($0.rawValue) } ?? .null == gbstats["errorMessage"])
                 compared += 6
             }

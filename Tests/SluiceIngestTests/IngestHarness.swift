@@ -24,8 +24,13 @@ final class IngestHarness: Sendable {
     let writeKey: String
     let projectID: Int64
 
-    init(label: String) throws {
-        connectionString = try TestDatabase.fresh(label)
+    convenience init(label: String) throws {
+        try self.init(connectionString: try TestDatabase.fresh(label))
+    }
+
+    /// A harness on the empty database `connectionString` (a cluster of the test's own, say).
+    init(connectionString: String) throws {
+        self.connectionString = connectionString
         let connection = try PostgresConnection(connectionString)
         try Migrator.bundled().migrate(connection)
         let created = try ProjectStore.create(name: "Harness", on: connection)

@@ -3,6 +3,8 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SluiceCore
+import SluiceExperiments
+import SluiceExperimentsStore
 import SluiceIngest
 import SluicePostgres
 import SluiceServer
@@ -31,7 +33,8 @@ import Yams
 
     static let methods = ["get", "post", "put", "patch", "delete", "options", "head"]
 
-    /// A server on a fresh database, its router's routes, and `body` run with its address.
+    /// A server on a fresh database (one project, with one experiment, `checkout`), its router's routes, and
+    /// `body` run with its address.
     static func withServer<T: Sendable>(
         _ body: (_ routes: [String], _ baseURL: String, _ keys: ProjectStore.Created) async throws -> T
     ) async throws -> T {
@@ -39,6 +42,10 @@ import Yams
         let connection = try PostgresConnection(database)
         try Migrator.bundled().migrate(connection)
         let created = try ProjectStore.create(name: "OpenAPI", on: connection)
+        let experiment = try ExperimentDefinition(
+            jsonText: #"{"key":"checkout","variations":["control",{"layout":"new"}],"goalEvent":"Order Completed"}"#
+        )
+        _ = try ExperimentStore.save(experiment, projectID: created.project.id, force: false, on: connection)
         var logger = Logger(label: "openapi-test")
         logger.logLevel = .critical
         var configuration = IngestConfiguration(connectionString: database)
@@ -50,6 +57,7 @@ import Yams
             configuration: configuration, secret: Array(repeating: 1, count: 32), logger: logger)
         var composition = SluiceApplication(ingest: ingest, logger: logger)
         composition.addStats(StatsAPIConfiguration(connectionString: database))
+        composition.addExperiments(connectionString: database)
         let routes = composition.router().routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" }
         let port = AsyncStream<Int>.makeStream()
         let app = composition.application { channel in
@@ -200,9 +208,10 @@ import Yams
         let today = CalendarDay.today()
         let window = "from=\(today.adding(days: -2))&to=\(today)"
         try await Self.withServer { _, baseURL, keys in
-            func call(_ method: String, _ path: String, query: String = "", body: String? = nil, bearer: String? = nil)
-                async throws
-            {
+            func call(
+                _ method: String, _ path: String, documentedAs documentedPath: String? = nil, query: String = "",
+                body: String? = nil, bearer: String? = nil
+            ) async throws {
                 var request = URLRequest(
                     url: try #require(URL(string: baseURL + path + (query.isEmpty ? "" : "?" + query))))
                 request.httpMethod = method.uppercased()
@@ -216,7 +225,8 @@ import Yams
                 let (data, response) = try await URLSession.shared.data(for: request)
                 let status = try #require(response as? HTTPURLResponse).statusCode
                 let documented = try #require(
-                    schema(path, method, status), "\(method) \(path) answered \(status), not documented")
+                    schema(documentedPath ?? path, method, status),
+                    "\(method) \(path) answered \(status), not documented")
                 let value = try JSONSerialization.jsonObject(with: data)
                 let problems = checker.problems(value, documented)
                 #expect(
@@ -244,6 +254,19 @@ import Yams
             try await call("get", "/v1/stats/realtime/visitors", bearer: keys.readKey)
             try await call("get", "/v1/stats/aggregate", query: "metrics=nope", bearer: keys.readKey)
             try await call("get", "/v1/stats/breakdown", bearer: keys.project.writeKey)
+
+            // The experiments: the stored one, an unknown one, and the errors of each key.
+            let variant = "/v1/experiments/{key}/variant"
+            let results = "/v1/experiments/{key}/results"
+            let write = "writeKey=\(keys.project.writeKey)"
+            try await call("get", "/v1/experiments/checkout/variant", documentedAs: variant, query: "userId=u&\(write)")
+            try await call("get", "/v1/experiments/nope/variant", documentedAs: variant, query: "userId=u&\(write)")
+            try await call("get", "/v1/experiments/checkout/variant", documentedAs: variant, query: write)
+            try await call("get", "/v1/experiments/checkout/variant", documentedAs: variant, query: "userId=u")
+            try await call("get", "/v1/experiments/checkout/results", documentedAs: results, bearer: keys.readKey)
+            try await call("get", "/v1/experiments/nope/results", documentedAs: results, bearer: keys.readKey)
+            try await call(
+                "get", "/v1/experiments/checkout/results", documentedAs: results, bearer: keys.project.writeKey)
         }
     }
 }

@@ -17,7 +17,9 @@ import Testing
 @Suite struct JobsCommandTests {
     /// A partitions window of 4 days (today - 2 … today + 1), so a fresh database is missing partitions and
     /// a run needs the lock on analytics.events.
-    let window = ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"]
+    /// A lock timeout beyond the hang guard: a run blocked by `EventsTableBlocker` stays blocked inside its
+    /// run until released, instead of giving up after its attempts (PartitionLockTests covers those).
+    let window = ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1", "SLUICE_PARTITIONS_LOCK_TIMEOUT": "3600"]
 
     func partitionsEntry() throws -> Scheduler.Entry {
         Scheduler.Entry(
@@ -168,7 +170,7 @@ import Testing
         }
         // The same runs as the table holds, newest first per job, jobs by name.
         var expected: [RecordedRun] = []
-        for job in ["flaky", "partitions", "rollups", "sessions"] {
+        for job in ["assignments", "flaky", "partitions", "rollups", "sessions"] {
             expected += try RecordedRun.all(job, on: connection).reversed()
         }
         #expect(objects.count == expected.count)
@@ -182,13 +184,17 @@ import Testing
             #expect(started == Timestamp(unixMicroseconds: run.startedAt).iso8601(fractionDigits: 3))
             #expect((object["finishedAt"] as? String) != nil)
         }
-        #expect(objects.map { $0["job"] as? String } == ["flaky", "partitions", "partitions", "rollups", "sessions"])
-        #expect(objects.first?["error"] as? String == "injected failure: the job threw")
+        #expect(
+            objects.map { $0["job"] as? String }
+                == ["assignments", "flaky", "partitions", "partitions", "rollups", "sessions"]
+        )
+        let flakyRun = objects.first { $0["job"] as? String == "flaky" }
+        #expect(flakyRun?["error"] as? String == "injected failure: the job threw")
 
         let table = try await SluiceBinary.run(["jobs", "status", "--last", "1", "--database-url", url])
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.split(separator: "\n")
-        #expect(lines.count == 5, "\(table.output)")
+        #expect(lines.count == 6, "\(table.output)")
         #expect(lines.first?.hasPrefix("JOB ") == true && lines.first?.contains("ROWS") == true)
         let flaky = lines.first { $0.hasPrefix("flaky ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true)
@@ -196,6 +202,7 @@ import Testing
         #expect(flaky?[1] == "a@test:1" && flaky?[4] == "failed")
         #expect(
             lines.contains { $0.hasPrefix("partitions ") && $0.contains(" succeeded ") && $0.contains("created 0") })
+        #expect(lines.contains { $0.hasPrefix("assignments ") && $0.contains(" succeeded ") }, "run by jobs run all")
 
         let fresh = try await SluiceBinary.run(["jobs", "status", "--database-url", try migratedDatabase("nostatus")])
         #expect(fresh.output.contains("partitions") && fresh.output.contains("never"), "\(fresh.output)")
@@ -209,8 +216,11 @@ import Testing
         let unknown = try await SluiceBinary.run(["jobs", "run", "nosuchjob"])
         #expect(unknown.status == 64)
         #expect(
-            unknown.output.contains("unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups"),
-            "\(unknown.output)")
+            unknown.output.contains(
+                "unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups, assignments, all"
+            ),
+            "\(unknown.output)"
+        )
         #expect(try await SluiceBinary.run(["jobs", "run", "partitions", "--wait", "forever"]).status == 64)
         #expect(try await SluiceBinary.run(["jobs", "status", "--last", "0"]).status == 64)
         let badInterval = try await SluiceBinary.run(["serve", "--job-interval", "partitions=0"])
@@ -218,7 +228,12 @@ import Testing
         #expect(badInterval.output.contains("'0' is not a duration"), "\(badInterval.output)")
         let unknownJob = try await SluiceBinary.run(["serve", "--job-interval", "nosuchjob=1h"])
         #expect(unknownJob.status == 64)
-        #expect(unknownJob.output.contains("unknown job 'nosuchjob'; the jobs are: partitions"), "\(unknownJob.output)")
+        #expect(
+            unknownJob.output.contains(
+                "unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups, assignments"
+            ),
+            "\(unknownJob.output)"
+        )
         #expect(try await SluiceBinary.run(["serve", "--job-lease-timeout", "partitions"]).status == 64)
         #expect(
             try await SluiceBinary.run(["serve"], environment: ["SLUICE_JOB_INTERVAL_PARTITIONS": "soon"]).status == 64)
