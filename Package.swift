@@ -96,6 +96,19 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The browser side of ingest: the tracker script served at /sluice.js, and CORS on the Segment endpoints.
+        .target(
+            name: "SluiceTracker",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSwift
+        ),
+
         // A/B experiments in PostgreSQL: definitions (create, update, stop), the assignments job, result counts.
         .target(
             name: "SluiceExperimentsStore",
@@ -139,7 +152,7 @@ let package = Package(
             name: "SluiceIngest",
             dependencies: [
                 "SluiceCore", "SluiceRing", "SluiceSpool", "SluiceSegment", "SluiceEnrichment", "SluiceLoader",
-                "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTracker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -183,7 +196,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI",
+                "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI", "SluiceTracker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -315,6 +328,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Tests in a real browser: headless Chromium loads pages, dumps their DOM, takes screenshots.
+        .target(
+            name: "SluiceBrowserTesting",
+            dependencies: ["SluiceHangGuard"],
+            path: "Tests/SluiceBrowserTesting",
+            swiftSettings: strictSwift
+        ),
+
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
@@ -353,7 +374,7 @@ let package = Package(
             dependencies: [
                 "SluiceIngest", "SluiceServer", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
                 "SluiceTestSupport", "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
-                "SluiceHangGuard",
+                "SluiceHangGuard", "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -369,6 +390,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
+        .testTarget(
+            name: "SluiceTrackerTests",
+            dependencies: ["SluiceTracker", .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: strictSwift
+        ),
+
         // Real PostgreSQL: experiment definitions, the assignments job, the result counts.
         .testTarget(
             name: "SluiceExperimentsStoreTests",

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Sluice needs to build and run on Debian/Ubuntu, and nothing when it is all there already:
 # libpq and libzstd headers, the PostgreSQL server (for the embedded default and the tests) and the hll
-# extension. The Swift toolchain itself comes from swift.org.
+# extension. The Swift toolchain itself comes from swift.org. With --tests (scripts/test.sh), also what the tests
+# need: Chromium, for the browser tests (run headless).
 set -euo pipefail
 
 packages=(libpq-dev libzstd-dev postgresql postgresql-15-hll)
+case ${1:-} in
+    --tests) packages+=(chromium) ;;
+    "") ;;
+    *) echo "sluice: error: unknown option $1; usage: scripts/ensure-deps.sh [--tests]" >&2; exit 64 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/ensure-deps.sh
+scripts/ensure-deps.sh --tests
 
 # The ingest tests drive the server with Segment's official Python SDK.
 if ! python3 -c "import segment.analytics" 2>/dev/null; then

@@ -7,6 +7,7 @@ import NIOCore
 import SluiceCore
 import SluiceEnrichment
 import SluiceSegment
+import SluiceTracker
 
 /// The Segment Tracking API endpoints: authenticate, inflate, decode, enrich, encode, hand to the spool,
 /// and answer once the events are durable.
@@ -50,12 +51,14 @@ package struct IngestController: Sendable {
         self.logger = logger
     }
 
-    /// Adds the seven Segment routes.
+    /// Adds the seven Segment routes, with CORS (preflight included) so pages of any origin can post to them.
     package func addRoutes(to router: Router<IngestRequestContext>) {
-        router.post("/v1/batch") { request, context in await handle(request, context, call: .batch) }
+        let routes = IngestCORS.group(on: router)
+        routes.post("/v1/batch") { request, context in await handle(request, context, call: .batch) }
         for type in EventType.allCases {
-            router.post("/v1/\(type.rawValue)") { request, context in await handle(request, context, call: .single(type)) }
+            routes.post("/v1/\(type.rawValue)") { request, context in await handle(request, context, call: .single(type)) }
         }
+        IngestCORS.addPreflights(for: ["/v1/batch"] + EventType.allCases.map { "/v1/\($0.rawValue)" }, to: routes)
     }
 
     private func handle(_ request: Request, _ context: IngestRequestContext, call: SegmentCall) async -> Response {

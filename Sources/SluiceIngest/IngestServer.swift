@@ -11,6 +11,7 @@ import SluicePostgres
 import SluiceRing
 import SluiceSpool
 import SluiceStore
+import SluiceTracker
 
 /// The ingest side of `sluice serve` assembled: the spool repaired, the dedupe window rebuilt, the committer and
 /// loader ready; its routes and services go into the server's one HTTP application (SluiceServer).
@@ -35,6 +36,9 @@ package final class IngestServer: Sendable {
     /// acknowledgements end there), the pipeline (the loader stops there) and the HTTP connections (those
     /// still open then are closed).
     package let shutdown: ShutdownDeadline
+    /// The tracker, minified and gzipped once here; the server's application serves it at `GET /sluice.js`
+    /// (SluiceServer).
+    package let tracker: TrackerScript
     /// Completes the start once the database is back; nil when it was reachable at start.
     let recovery: DedupeRecovery?
 
@@ -59,6 +63,7 @@ package final class IngestServer: Sendable {
     ///   keys saved from it: the message says which.
     package init(configuration: IngestConfiguration, secret: [UInt8], logger: Logger) throws {
         IngestMetrics.bootstrap()
+        self.tracker = try TrackerScript.bundled()
         self.configuration = configuration
         self.logger = logger
         self.shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)

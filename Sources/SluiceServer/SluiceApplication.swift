@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SluiceIngest
+import SluiceTracker
 
 /// The request context every route of the server sees: Hummingbird's core context plus the peer's address
 /// (which the ingest routes use as the client's IP address when an event carries none).
@@ -14,11 +15,12 @@ package typealias ServerRequestContext = IngestRequestContext
 /// `sluice serve`'s HTTP application: one router holding every capability's route collection, and the
 /// services that run beside the HTTP server.
 ///
-/// The ingest side (the Segment endpoints, health and metrics, and the spool pipeline) is always there.
+/// The ingest side (the Segment endpoints with their CORS preflights, health and metrics, and the spool
+/// pipeline) and the tracker script (`GET /sluice.js`, which posts to those endpoints) are always there.
 /// Adding a capability is adding its routes and, when it has one, its service:
 /// ```swift
 /// var composition = SluiceApplication(ingest: server, logger: logger)
-/// composition.add(routes: ExperimentsController(...).addRoutes(to:), service: experimentsPool)
+/// composition.add(routes: ExperimentsController(...).addRoutes(to:), service: definitionCache)
 /// ```
 /// A route collection is anything that adds routes to a `Router<ServerRequestContext>`; collections written
 /// generically over the context (`func addRoutes<Context: RequestContext>(to router: Router<Context>)`)
@@ -51,10 +53,12 @@ package struct SluiceApplication {
         services.append(service)
     }
 
-    /// The router with every collection's routes: the ingest routes first, then the others in the order added.
+    /// The router with every collection's routes: the ingest routes and the tracker first, then the others in
+    /// the order added.
     package func router() -> Router<ServerRequestContext> {
         let router = Router(context: ServerRequestContext.self)
         ingest.addRoutes(to: router)
+        TrackerRoutes(script: ingest.tracker).addRoutes(to: router)
         for add in routes { add(router) }
         return router
     }

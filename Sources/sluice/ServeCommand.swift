@@ -11,8 +11,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the server: Segment's HTTP Tracking API into PostgreSQL, and the Stats API for dashboards.",
         discussion: """
             Every option can also be set with the SLUICE_… environment variable named in its help; the \
-            option wins. Ready when GET /readyz answers 200. SIGTERM or SIGINT stops taking requests, drains \
-            what was accepted into the spool and lets the loader copy it into PostgreSQL until \
+            option wins. Ready when GET /readyz answers 200. GET /sluice.js serves the tracker for web pages \
+            (docs/tracker.md); the Segment endpoints answer CORS, so pages of any origin can post. SIGTERM or \
+            SIGINT stops taking requests, drains what was accepted into the spool and lets the loader copy it \
+            into PostgreSQL until \
             --shutdown-deadline seconds after the signal; connections still open then are closed, and whatever \
             is not loaded is loaded at the next start.
             """

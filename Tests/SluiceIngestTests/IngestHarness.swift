@@ -59,28 +59,9 @@ final class IngestHarness: Sendable {
         let server = try IngestServer(
             configuration: configuration(change), secret: Array(repeating: 7, count: 32), logger: logger
         )
-        let port = AsyncStream<Int>.makeStream()
-        let app = SluiceApplication(ingest: server, logger: logger).application { channel in
-            port.continuation.yield(channel.localAddress?.port ?? 0)
-            port.continuation.finish()
-        }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = port.stream.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            running.cancel()
-            throw HarnessError("the server did not start")
-        }
-        let handle = RunningServer(server: server, port: bound)
-        do {
-            let result = try await body(handle)
-            await group.triggerGracefulShutdown()
-            try await running.value
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            throw error
+        let application = SluiceApplication(ingest: server, logger: logger)
+        return try await withRunningApplication(logger: logger, { application.application(onServerRunning: $0) }) {
+            try await body(RunningServer(server: server, port: $0))
         }
     }
 
@@ -165,7 +146,7 @@ enum HTTP {
         try await send(URLRequest(url: URL(string: url)!))
     }
 
-    private static func send(_ request: URLRequest) async throws -> HTTPAnswer {
+    static func send(_ request: URLRequest) async throws -> HTTPAnswer {
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         var headers: [String: String] = [:]
