@@ -201,25 +201,40 @@ struct ServeSettings {
     }
 }
 
-/// The secret from which the daily salt of `--ip-mode hash` is derived: `SLUICE_IP_SECRET` (hex), else a
-/// random one kept in the spool directory, so that hashes stay stable across restarts within a day.
+/// The secret from which the daily salt of `--ip-mode hash` is derived: `SLUICE_IP_SECRET` (64 hexadecimal
+/// digits), else a random one of 32 bytes kept in the spool directory, so that hashes stay stable across restarts
+/// within a day.
 enum IPSecret {
+    /// The secret's length in bytes (docs/operations.md).
+    static let length = 32
+
+    /// - Throws: `ValidationError` when `SLUICE_IP_SECRET` is not 64 hexadecimal digits, or `SPOOL_DIR/ip-secret`
+    ///   exists with another length than 32 bytes (replacing it would silently change every address hash).
     static func load(spoolDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> [UInt8]
     {
         if let hex = environment["SLUICE_IP_SECRET"], !hex.isEmpty {
-            guard let bytes = bytes(hex: hex), bytes.count >= 16 else {
-                throw ValidationError("SLUICE_IP_SECRET must be at least 32 hexadecimal digits")
+            guard let bytes = bytes(hex: hex), bytes.count == length else {
+                throw ValidationError(
+                    "SLUICE_IP_SECRET must be 64 hexadecimal digits (32 bytes, e.g. from 'openssl rand -hex 32'), "
+                        + "not \(hex.utf8.count) characters"
+                )
             }
             return bytes
         }
         let path = spoolDirectory + "/ip-secret"
-        if let data = FileManager.default.contents(atPath: path), data.count >= 16 {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count == length else {
+                throw ValidationError(
+                    "\(path) holds \(data.count) bytes, not \(length): restore it, or delete it to start with a new "
+                        + "secret (today's address hashes then change)"
+                )
+            }
             return Array(data)
         }
         try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let secret = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600])
         else {
             throw ValidationError("cannot write \(path): check that the spool directory is writable")
