@@ -75,6 +75,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // For tests: a spool storage that loses unsynced data at a simulated crash and injects disk faults.
+        .target(
+            name: "SluiceSpoolTesting",
+            dependencies: ["SluiceSpool", "SluiceTestSupport"],
+            swiftSettings: strictSwift
+        ),
+
         // Segment's Tracking API: decoding request bytes into events, validation, clock skew.
         .target(
             name: "SluiceSegment",
@@ -354,7 +361,9 @@ let package = Package(
             name: "SluiceRingTests", dependencies: ["SluiceRing", "SluiceHangGuard"], swiftSettings: strictSwift
         ),
         .testTarget(
-            name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceZstd", "SluiceCore"], swiftSettings: strictSwift
+            name: "SluiceSpoolTests",
+            dependencies: ["SluiceSpool", "SluiceSpoolTesting", "SluiceZstd", "SluiceHangGuard", "SluiceCore"],
+            swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
         .testTarget(
@@ -364,8 +373,8 @@ let package = Package(
         .testTarget(
             name: "SluiceLoaderTests",
             dependencies: [
-                "SluiceLoader", "SluiceSpool", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceTestSupport",
-                "SluiceHangGuard", "EmbeddedPostgres",
+                "SluiceLoader", "SluiceSpool", "SluiceSpoolTesting", "SluiceCore", "SluicePostgres", "SluiceStore",
+                "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
             ],
             swiftSettings: strictSwift
         ),
@@ -373,7 +382,8 @@ let package = Package(
             name: "SluiceIngestTests",
             dependencies: [
                 "SluiceIngest", "SluiceServer", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
-                "SluiceTestSupport", "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceEnrichment",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceSpoolTesting",
+                "SluiceEnrichment",
                 "SluiceHangGuard", "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

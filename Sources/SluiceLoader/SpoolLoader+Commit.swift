@@ -135,11 +135,11 @@ extension SpoolLoader {
     }
 
     /// Moves this node's checkpoint from `start` to `end` and adds `rows` to its count, inside the caller's
-    /// transaction.
+    /// transaction (or, outside one, in a transaction of its own).
     ///
     /// - Throws: ``LoaderError/Code/checkpointMoved`` when the row does not hold `start` (another loader
     ///   committed meanwhile); `PostgresError`.
-    private func advanceCheckpoint(
+    func advanceCheckpoint(
         from start: SpoolPosition, to end: SpoolPosition, rows: Int, connection: PostgresConnection
     ) throws {
         let result = try connection.query(

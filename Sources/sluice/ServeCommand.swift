@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
     var host: String?
     @Option(help: help("The port to listen on; 0 picks a free one", env: "SLUICE_PORT", default: "8080"))
     var port: Int?
-    @Option(name: .customLong("spool-dir"), help: help("The spool's directory", env: "SLUICE_SPOOL_DIR", default: ".sluice/spool"))
+    @Option(name: .customLong("spool-dir"), help: help("The spool's directory, locked by one server at a time", env: "SLUICE_SPOOL_DIR", default: ".sluice/spool"))
     var spoolDirectory: String?
     @Option(help: help("When to answer 200: durable (after fsync) or memory (after the ring; a crash loses the unflushed events)", env: "SLUICE_ACK", default: "durable"))
     var ack: String?

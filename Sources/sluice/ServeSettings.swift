@@ -9,6 +9,7 @@ import SluicePostgres
 import SluiceScheduler
 import SluiceServer
 import SluiceStatsAPI
+import SluiceSpool
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
@@ -146,6 +147,9 @@ struct ServeSettings {
         }
         let logger = Logger(label: "sluice")
         var configuration = self.configuration
+        // Before the database and before anything reads the spool: a second server on the same directory
+        // must stop here, having touched nothing.
+        let openedSpool = try SpoolDirectory.open(configuration.spoolDirectory, storage: configuration.spoolStorage)
 
         var embedded: EmbeddedDatabase?
         if let url = database.configuredURL {
@@ -171,7 +175,7 @@ struct ServeSettings {
         defer { embedded?.close() }
 
         let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
-        let server = try IngestServer(configuration: configuration, secret: secret, logger: logger)
+        let server = try IngestServer(configuration: configuration, spool: openedSpool, secret: secret, logger: logger)
         var composition = SluiceApplication(ingest: server, logger: logger)
         var stats = self.stats
         stats.connectionString = configuration.connectionString

@@ -278,6 +278,9 @@ import Testing
             // Started against a reachable database: the window holds its ids, and the loader dropped nothing.
             "sluice_dedupe_window_complete": ("sluice_dedupe_window_complete", [:], 1),
             "sluice_load_duplicates_dropped_total": ("sluice_load_duplicates_dropped_total", [:], 0),
+            // A healthy disk and a spool that matches its checkpoint.
+            "sluice_spool_write_failures_total": ("sluice_spool_write_failures_total", [:], 0),
+            "sluice_spool_checkpoint_ahead_total": ("sluice_spool_checkpoint_ahead_total", [:], 0),
             "sluice_experiment_variant_requests_total": ("sluice_experiment_variant_requests_total", [:], 1),
             "sluice_experiment_definitions": ("sluice_experiment_definitions", [:], 0),
             "sluice_stats_requests_total": ("sluice_stats_requests_total", ["endpoint": "aggregate", "status": "401"], 1),
