@@ -85,16 +85,23 @@ package enum DedupeRebuild {
         return (rows, present)
     }
 
-    /// Adds the events in the spool from `position` on, each at its own receive time.
+    /// Adds the events in the spool from `position` up to `limit`, each at its own receive time.
     ///
-    /// - Returns: how many, and the position after the last record: the spool's end.
-    static func fromSpool(directory: String, after position: SpoolPosition, into window: inout DedupeWindow) throws
-        -> (events: Int, end: SpoolPosition)
-    {
-        let reader = try SpoolReader(directory: directory, from: position, maximumBatchBytes: 256 << 20)
+    /// `limit` is the spool's durable end (``SluiceSpool/SpoolDurableEnd``), as for the loader: a record past
+    /// it may still vanish in a power loss, and an id remembered from it would drop the client's re-send. At
+    /// start-up it is the end of the files, since opening the spool made everything in them durable.
+    ///
+    /// - Returns: how many, and the position after the last record read: the spool's end.
+    static func fromSpool(
+        directory: String, storage: any SpoolStorage, after position: SpoolPosition, upTo limit: SpoolPosition,
+        into window: inout DedupeWindow
+    ) throws -> (events: Int, end: SpoolPosition) {
+        let reader = try SpoolReader(
+            directory: directory, from: position, maximumBatchBytes: 256 << 20, storage: storage
+        )
         let now = Timestamp.now()
         var count = 0
-        while let (payload, _) = try reader.next() {
+        while let (payload, _) = try reader.next(upTo: limit) {
             var tuples = CopyTuples(payload)
             while let tuple = try tuples.next() {
                 guard let project = try tuple.projectID(), let message = try tuple.messageID() else { continue }

@@ -81,12 +81,21 @@ public struct DedupeWindow {
         expire()
         if seen[key] != nil { return false }
         if seen.count >= capacity {
-            evictOldest()
+            evictOldestRemembered()
             evictedEarly += 1
         }
         seen[key] = second
         order.append((key, second))
         return true
+    }
+
+    /// Forgets `key`, so its next ``insert(_:at:)`` is new again: for the events of a write that failed,
+    /// which were never stored and which the client will send again.
+    ///
+    /// The key's slot in the insertion order stays behind and is passed over when it expires or when the
+    /// capacity evicts the oldest key.
+    package mutating func remove(_ key: UInt64) {
+        seen[key] = nil
     }
 
     /// Merges ids received at the given times, older than some of those already held, into place.
@@ -111,7 +120,7 @@ public struct DedupeWindow {
                 merged.append(order.removeFirst())
             }
             if seen.count >= capacity {
-                evictOldest()
+                evictOldestRemembered()
                 evictedEarly += 1
             }
             seen[key] = second
@@ -152,9 +161,21 @@ public struct DedupeWindow {
         }
     }
 
+    /// Evicts the oldest key still remembered (the merged run first), passing over the slots of keys removed
+    /// by ``remove(_:)`` or inserted again since.
+    private mutating func evictOldestRemembered() {
+        while let oldest = merged.isEmpty ? order.popFirst() : merged.popFirst() {
+            if seen[oldest.key] == oldest.second {
+                seen[oldest.key] = nil
+                return
+            }
+        }
+    }
+
+    /// Drops the oldest slot (the merged run first), and its key unless that key was removed or inserted again
+    /// since (then a newer slot owns it).
     private mutating func evictOldest() {
         guard let oldest = merged.isEmpty ? order.popFirst() : merged.popFirst() else { return }
-        // Each key has exactly one entry; the check only guards against a mismatch ever creeping in.
         if seen[oldest.key] == oldest.second { seen[oldest.key] = nil }
     }
 }

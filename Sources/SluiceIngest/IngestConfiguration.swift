@@ -6,6 +6,7 @@
 import SluiceCore
 import SluiceEnrichment
 import SluiceSegment
+import SluiceSpool
 
 /// When a request is answered 200.
 package enum AckMode: String, Sendable, CaseIterable {
@@ -42,6 +43,8 @@ package struct IngestConfiguration: Sendable {
     package var spoolMaxBytes: Int64 = 4 << 30
     /// A spool segment file is rotated once it reaches this size.
     package var spoolSegmentBytes = 64 << 20
+    /// The file system the spool directory is on: the real one, or a fault-injecting one in tests.
+    package var spoolStorage: any SpoolStorage = PosixSpoolStorage()
 
     /// How long a messageId is remembered per project.
     package var dedupeWindow: Duration = .seconds(24 * 3600)

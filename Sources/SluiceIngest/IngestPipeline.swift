@@ -19,16 +19,21 @@ import SluiceSpool
 package struct IngestPipeline: Service {
     let committer: SpoolCommitter
     let loader: SpoolLoader
+    /// Unlocked once both threads have stopped, so that a new server may open the directory. Left locked when a
+    /// thread is left behind blocked: it may still write, and the process's exit releases the lock.
+    let spool: SpoolDirectory
     let shutdown: ShutdownDeadline
     /// The extra time each blocked wait gets past the deadline.
     let grace: Duration
     let logger: Logger
 
     package init(
-        committer: SpoolCommitter, loader: SpoolLoader, shutdown: ShutdownDeadline, grace: Duration, logger: Logger
+        committer: SpoolCommitter, loader: SpoolLoader, spool: SpoolDirectory, shutdown: ShutdownDeadline,
+        grace: Duration, logger: Logger
     ) {
         self.committer = committer
         self.loader = loader
+        self.spool = spool
         self.shutdown = shutdown
         self.grace = grace
         self.logger = logger
@@ -61,6 +66,7 @@ package struct IngestPipeline: Service {
             )
             return
         }
+        spool.unlock()
         let loaded = loader.position
         if loaded >= target {
             logger.info("ingest pipeline drained; every acknowledged event is in PostgreSQL", metadata: ["position": "\(loaded)"])

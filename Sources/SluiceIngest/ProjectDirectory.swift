@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import SluiceCore
 import SluicePostgres
+import SluiceSpool
 import SluiceStore
 import Synchronization
 
@@ -22,6 +23,7 @@ import Synchronization
 package final class ProjectDirectory: Sendable {
     private let connectionString: String
     private let cacheDirectory: String?
+    private let storage: any SpoolStorage
     private let logger: Logger
     private let keys = Mutex<[String: Int64]>([:])
     private let lastReload = Mutex<ContinuousClock.Instant?>(nil)
@@ -31,10 +33,16 @@ package final class ProjectDirectory: Sendable {
     private let unreachable = Atomic<Bool>(false)
     private static let reloadInterval: Duration = .seconds(1)
 
-    /// - Parameter cacheDirectory: where to keep ``ProjectKeyCache``'s file; nil keeps nothing.
-    package init(connectionString: String, cacheDirectory: String? = nil, logger: Logger) {
+    /// - Parameters:
+    ///   - cacheDirectory: where to keep ``ProjectKeyCache``'s file; nil keeps nothing.
+    ///   - storage: the file system of `cacheDirectory` (the spool's).
+    package init(
+        connectionString: String, cacheDirectory: String? = nil, storage: any SpoolStorage = PosixSpoolStorage(),
+        logger: Logger
+    ) {
         self.connectionString = connectionString
         self.cacheDirectory = cacheDirectory
+        self.storage = storage
         self.logger = logger
     }
 
@@ -55,7 +63,7 @@ package final class ProjectDirectory: Sendable {
     /// - Throws: ``IngestError`` (`databaseUnavailable`) when there is no saved file, it cannot be read, or
     ///   it was saved from a different database than the configured one.
     package func loadSaved() throws -> ProjectKeyCache.Saved {
-        guard let directory = cacheDirectory, let saved = try ProjectKeyCache.load(from: directory) else {
+        guard let directory = cacheDirectory, let saved = try ProjectKeyCache.load(from: directory, storage: storage) else {
             let path = cacheDirectory.map(ProjectKeyCache.path(in:)) ?? "the spool directory"
             throw IngestError(
                 .databaseUnavailable,
@@ -131,7 +139,7 @@ package final class ProjectDirectory: Sendable {
             let fresh = ProjectKeyCache.Saved(
                 target: target, identity: identity, savedAt: Timestamp.now().iso8601String, projects: map
             )
-            try ProjectKeyCache.save(fresh, in: directory)
+            try ProjectKeyCache.save(fresh, in: directory, storage: storage)
             saved = fresh
         } catch {
             logger.warning(

@@ -1,19 +1,17 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SluiceSpool
 
 /// What `sluice serve` keeps in its spool directory so that it can start and take events while PostgreSQL is
 /// unreachable: every project's write key and id, and which database they came from.
 ///
 /// Written whenever the keys are loaded from the database and differ from what the file holds, atomically
-/// (a temporary file, fsync, rename over the old one, fsync of the directory), so a crash leaves either the
-/// old file or the new one, never half of one. Read only at a start that cannot reach the database, and only
+/// (``SluiceSpool/SpoolStorage/replaceFile(_:with:)``: a temporary file, fsync, rename over the old one, fsync
+/// of the directory, as for the spool's identity beside it), so a crash leaves either the old file or the new
+/// one, never half of one. Read only at a start that cannot reach the database, and only
 /// when it names the same database as the configured connection string (``Saved/target``): keys saved from
 /// another database would let the wrong projects in.
 ///
-/// The write keys are public by design (they sit in web pages); the file is still created mode 0600.
+/// The write keys are public by design (they sit in web pages); the file holds no secret.
 package enum ProjectKeyCache {
     /// The file's name in the spool directory.
     package static let fileName = "database-cache.json"
@@ -40,12 +38,13 @@ package enum ProjectKeyCache {
     /// Reads the file in `directory`; nil when there is none.
     ///
     /// - Throws: ``IngestError`` when the file exists but cannot be read or parsed.
-    package static func load(from directory: String) throws -> Saved? {
+    package static func load(
+        from directory: String, storage: any SpoolStorage = PosixSpoolStorage()
+    ) throws -> Saved? {
         let path = path(in: directory)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            let saved = try JSONDecoder().decode(Saved.self, from: data)
+            guard let bytes = try storage.contents(of: path) else { return nil }
+            let saved = try JSONDecoder().decode(Saved.self, from: Data(bytes))
             guard saved.format == 1 else {
                 throw IngestError(.databaseUnavailable, "\(path) has format \(saved.format), which this sluice does not read")
             }
@@ -60,7 +59,9 @@ package enum ProjectKeyCache {
     /// Writes `saved` to the file in `directory`, atomically and durably.
     ///
     /// - Throws: ``IngestError`` naming the step that failed; the old file, if any, is then left as it was.
-    package static func save(_ saved: Saved, in directory: String) throws {
+    package static func save(
+        _ saved: Saved, in directory: String, storage: any SpoolStorage = PosixSpoolStorage()
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let bytes: Data
@@ -69,6 +70,10 @@ package enum ProjectKeyCache {
         } catch {
             throw IngestError(.spoolFailed, "cannot encode the project keys: \(error)")
         }
-        try DurableFile.replace(path(in: directory), with: Array(bytes))
+        do {
+            try storage.replaceFile(path(in: directory), with: Array(bytes))
+        } catch {
+            throw IngestError(.spoolFailed, "cannot save the project keys: \(error)")
+        }
     }
 }

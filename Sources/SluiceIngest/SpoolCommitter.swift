@@ -17,21 +17,39 @@ import Synchronization
 /// It runs on its own thread, not in Swift concurrency's pool: `write` and `fsync` block for
 /// milliseconds and would otherwise stall the cooperative threads the HTTP handlers need.
 ///
+/// ## The durable end
+/// Each successful fsync publishes the spool position it made durable (``committedEnd``, the writer's
+/// ``SpoolDurableEnd``), and only then wakes the loader, which loads up to it and never further: with
+/// `--ack memory` too, where records reach the file before their fsync.
+///
+/// ## Failed writes
+/// A failed `write` or `fsync` (a full disk, `EIO`) fails every request waiting for the group with 503
+/// and `Retry-After`: nothing is acknowledged that is not durable. Their ids leave the dedupe window, so a
+/// client's retry is stored. The writer cuts the segment back to the durable end and starts a fresh
+/// segment (``SpoolWriter/recover()``), which the loader can delete once it has loaded the old one; new
+/// requests get 503 at once while the committer waits (50 ms, doubling to 2 s) before taking events again,
+/// so the spool recovers by itself once space frees. Only if the cut itself fails is the spool
+/// ``permanentFailure``: then a restart, whose recovery repairs the tail, is the cure.
+///
+/// ## A window completed late
 /// After a start without the database, the dedupe window lacks the ids already loaded; they arrive later
 /// through ``merge(_:)`` (chunks of the database half, oldest first) and ``finishMerge()``, and the committer
 /// thread merges them into the window between groups, a chunk at a time, so acknowledgements never wait for
-/// the whole merge.
+/// the whole merge. An id the merge finds in the database is never taken out of the window again by a failed
+/// write: its stored copy is what the window must remember.
 ///
-/// Thread safety: ``submit(_:)``, ``merge(_:)``, ``finishMerge()``, ``spoolBytes``, ``failure`` and
-/// ``committedEnd`` may be called from any thread. `writer`, `dedupe` and the payload buffers are touched only
-/// by the committer thread, between ``start()`` and the end of ``stop()``; that confinement is why the class
-/// is `@unchecked Sendable`. The merge hand-off is guarded by `merges`, a condition held only to pass a chunk
-/// or the outcome.
+/// Thread safety: ``submit(_:)``, ``merge(_:)``, ``finishMerge()``, ``spoolBytes``, ``failure``,
+/// ``permanentFailure``, ``windowComplete`` and ``committedEnd`` may be called from any thread. `writer`,
+/// `dedupe`, the payload buffers and the retry state are touched only by the committer thread, between
+/// ``start()`` and the end of ``stop()``; that confinement is why the class is `@unchecked Sendable`. The
+/// merge hand-off is guarded by `merges`, a condition held only to pass a chunk or the outcome.
 package final class SpoolCommitter: @unchecked Sendable {
     private let ring: BoundedQueue<SpoolSubmission>
     private let writer: SpoolWriter
+    private let durableEnd: SpoolDurableEnd
     private var dedupe: DedupeWindow
     private let directory: String
+    private let storage: any SpoolStorage
     private let ack: AckMode
     private let logger: Logger
     private let onCommit: @Sendable () -> Void
@@ -49,8 +67,10 @@ package final class SpoolCommitter: @unchecked Sendable {
     private let state = Mutex<SharedState>(SharedState())
 
     private struct SharedState {
+        /// Why events are refused right now; nil while the spool takes them.
         var failure: String?
-        var committedEnd = SpoolPosition.start
+        /// Set when the spool cannot recover without a restart.
+        var permanent: String?
         var windowComplete = true
     }
 
@@ -60,10 +80,13 @@ package final class SpoolCommitter: @unchecked Sendable {
     private static let maximumGroup = 4096
     /// With `--ack memory`, the longest unsynced stretch.
     private static let memorySyncInterval: Duration = .milliseconds(200)
+    /// The wait after a failed write before events are taken again: doubling from the lower bound.
+    private static let retryDelays: ClosedRange<Duration> = .milliseconds(50) ... .seconds(2)
 
     private let eventsStored = Counter(label: "sluice_events_spooled_total")
     private let duplicates = Counter(label: "sluice_duplicates_total")
     private let groupCommits = Counter(label: "sluice_spool_group_commits_total")
+    private let writeFailures = Counter(label: "sluice_spool_write_failures_total")
     private let syncTimer = Metrics.Timer(label: "sluice_spool_fsync_seconds")
     private let ringOccupancy = Gauge(label: "sluice_ring_occupancy")
     private let spoolBytesGauge = Gauge(label: "sluice_spool_bytes")
@@ -100,24 +123,29 @@ package final class SpoolCommitter: @unchecked Sendable {
     /// - Parameters:
     ///   - writer: the spool, repaired and opened; from now on used only by the committer thread.
     ///   - dedupe: the window, already holding the ids of events loaded or spooled before this start.
-    ///   - onCommit: called on the committer thread after each durable group (the loader is woken there).
+    ///   - storage: the file system of `directory`, for its size.
     ///   - windowComplete: false when `dedupe` lacks the database's ids (a start without the database);
     ///     ``finishMerge()`` makes it complete.
+    ///   - onCommit: called on the committer thread after each durable group and after the writer moved to
+    ///     a fresh segment (the loader is woken there).
     package init(
         ring: BoundedQueue<SpoolSubmission>, writer: SpoolWriter, dedupe: DedupeWindow, directory: String,
-        ack: AckMode, logger: Logger, windowComplete: Bool = true, onCommit: @escaping @Sendable () -> Void
+        storage: any SpoolStorage = PosixSpoolStorage(), ack: AckMode, logger: Logger, windowComplete: Bool = true,
+        onCommit: @escaping @Sendable () -> Void
     ) {
         self.ring = ring
         self.writer = writer
+        self.durableEnd = writer.published
         self.dedupe = dedupe
         self.directory = directory
+        self.storage = storage
         self.ack = ack
         self.logger = logger
         self.onCommit = onCommit
-        state.withLock { $0.committedEnd = writer.endPosition }
         state.withLock { $0.windowComplete = windowComplete }
         dedupeComplete.record(windowComplete ? 1 : 0)
-        spoolByteCount.store(Int64((try? SpoolSegment.totalBytes(in: directory)) ?? 0), ordering: .relaxed)
+        let bytes = (try? SpoolSegment.totalBytes(in: directory, storage: storage)) ?? 0
+        spoolByteCount.store(Int64(bytes), ordering: .relaxed)
     }
 
     /// Starts the committer thread.
@@ -186,22 +214,40 @@ package final class SpoolCommitter: @unchecked Sendable {
     /// Bytes in the spool's segment files, refreshed a few times a second.
     package var spoolBytes: Int64 { spoolByteCount.load(ordering: .relaxed) }
 
-    /// Why the spool stopped taking events, if it did (a failed write or fsync); nil while healthy.
+    /// Why the spool is not taking events right now (a failed write or fsync it is recovering from, or
+    /// ``permanentFailure``); nil while it takes them.
     package var failure: String? { state.withLock { $0.failure } }
+
+    /// Why the spool cannot take events until a restart, if it cannot.
+    package var permanentFailure: String? { state.withLock { $0.permanent } }
 
     /// Whether the dedupe window holds the database's ids too (false after a start without the database,
     /// until ``finishMerge()``).
     package var windowComplete: Bool { state.withLock { $0.windowComplete } }
 
-    /// The spool position after the last durable group: once the loader has committed this position,
+    /// The spool position up to which everything is fsync'd: once the loader has committed this position,
     /// every event acknowledged so far is in PostgreSQL.
-    package var committedEnd: SpoolPosition { state.withLock { $0.committedEnd } }
+    package var committedEnd: SpoolPosition { durableEnd.position }
 
     // MARK: - The committer thread
 
+    /// Whether the writer takes records, and if not, when to try again.
+    private enum WriterState {
+        case writable
+        /// After a failure: refuse events until `at`, then recover the writer and take them again.
+        case retrying(at: ContinuousClock.Instant)
+        /// The cut back to the durable end failed: nothing more is written.
+        case broken
+    }
+
     private var payload: [UInt8] = []
     private var waiting: [(SpoolSubmission.Acknowledgement, SpoolReceipt)] = []
+    /// The dedupe keys of the events appended since the last fsync, taken out of the window if it fails.
+    private var unsyncedKeys: [UInt64] = []
     private var unsyncedSince: ContinuousClock.Instant?
+    private var writerState = WriterState.writable
+    /// Failures since the last successful fsync, for the backoff.
+    private var consecutiveFailures = 0
     private var lastSizeCheck = ContinuousClock.Instant.now
     private var evictionsReported = 0
     /// Keys found already in the window by the merge so far.
@@ -210,6 +256,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     private func loop() {
         payload.reserveCapacity(Self.recordTargetBytes + (64 << 10))
         while true {
+            retryIfDue()
             // Here, between groups, the payload is empty: every event decided so far is in a record before
             // the writer's end, which is what a finishing merge reports.
             if mergeWaiting.load(ordering: .sequentiallyConsistent) { mergeOneChunk() }
@@ -231,7 +278,9 @@ package final class SpoolCommitter: @unchecked Sendable {
             }
             sleeping.store(true, ordering: .sequentiallyConsistent)
             if ring.approximateCount == 0 && !mergeWaiting.load(ordering: .sequentiallyConsistent) {
-                _ = wakeup.wait(timeout: .now() + .milliseconds(ack == .memory ? 20 : 100))
+                var timeout: Duration = .milliseconds(ack == .memory ? 20 : 100)
+                if case .retrying(let at) = writerState { timeout = max(.zero, min(timeout, at - .now)) }
+                _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(timeout.nanoseconds)))
             }
             sleeping.store(false, ordering: .sequentiallyConsistent)
         }
@@ -255,7 +304,13 @@ package final class SpoolCommitter: @unchecked Sendable {
         merges.broadcast()
         merges.unlock()
         if let chunk {
-            mergePresent.formUnion(dedupe.mergeOlder(chunk))
+            let present = dedupe.mergeOlder(chunk)
+            mergePresent.formUnion(present)
+            if !present.isEmpty && !unsyncedKeys.isEmpty {
+                // Stored already: a failed fsync of the spool's copy must not make the window forget them.
+                let stored = Set(present)
+                unsyncedKeys.removeAll { stored.contains($0) }
+            }
             return
         }
         guard finishing else { return }
@@ -272,10 +327,8 @@ package final class SpoolCommitter: @unchecked Sendable {
     }
 
     private func take(_ submission: SpoolSubmission) {
-        if let failure = self.failure {
-            submission.acknowledgement?.resume(
-                returning: .failure(IngestError(.spoolFailed, "the spool is not accepting events: \(failure)"))
-            )
+        guard case .writable = writerState else {
+            submission.acknowledgement?.resume(returning: .failure(unavailableError()))
             return
         }
         var receipt = SpoolReceipt(stored: 0, duplicates: 0)
@@ -289,6 +342,7 @@ package final class SpoolCommitter: @unchecked Sendable {
                     receipt.duplicates += 1
                     continue
                 }
+                unsyncedKeys.append(key)
                 payload.append(contentsOf: UnsafeBufferPointer(rebasing: tuples[start..<end]))
                 receipt.stored += 1
             }
@@ -300,7 +354,7 @@ package final class SpoolCommitter: @unchecked Sendable {
     }
 
     private func appendRecord() {
-        guard !payload.isEmpty, failure == nil else { return }
+        guard !payload.isEmpty, case .writable = writerState else { return }
         do {
             _ = try writer.append(payload)
             payload.removeAll(keepingCapacity: true)
@@ -312,33 +366,18 @@ package final class SpoolCommitter: @unchecked Sendable {
 
     private func commitGroup() {
         appendRecord()
-        switch ack {
-        case .durable: syncIfDue(force: true)
-        case .memory:
-            flushForLoader()
-            syncIfDue(force: false)
-        }
+        syncIfDue(force: ack == .durable)
         refreshGauges()
     }
 
-    /// `--ack memory`: hand the bytes to the kernel so the loader can read them before the next fsync.
-    private func flushForLoader() {
-        guard failure == nil else { return }
-        do {
-            try writer.flush()
-            publish()
-        } catch {
-            fail(error)
-        }
-    }
-
     private func syncIfDue(force: Bool) {
-        guard failure == nil else {
+        guard case .writable = writerState else {
             failWaiting()
             return
         }
         if !force, let since = unsyncedSince, ContinuousClock.now - since < Self.memorySyncInterval { return }
         appendRecord()
+        guard case .writable = writerState else { return }
         if unsyncedSince != nil {
             let started = ContinuousClock.now
             do {
@@ -350,30 +389,99 @@ package final class SpoolCommitter: @unchecked Sendable {
             syncTimer.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             groupCommits.increment()
             unsyncedSince = nil
-            publish()
+            unsyncedKeys.removeAll(keepingCapacity: true)
+            consecutiveFailures = 0
+            onCommit()
         }
         for (acknowledgement, receipt) in waiting { acknowledgement.resume(returning: .success(receipt)) }
         waiting.removeAll(keepingCapacity: true)
     }
 
-    private func publish() {
-        let end = writer.endPosition
-        state.withLock { $0.committedEnd = end }
-        onCommit()
+    /// A write or fsync failed: fail the waiting requests, forget their ids, cut the spool back, back off.
+    private func fail(_ error: any Error) {
+        writeFailures.increment()
+        consecutiveFailures += 1
+        payload.removeAll(keepingCapacity: true)
+        for key in unsyncedKeys { dedupe.remove(key) }
+        if ack == .memory && !unsyncedKeys.isEmpty {
+            logger.error(
+                "events acknowledged with --ack memory were lost with the failed write",
+                metadata: ["events": "\(unsyncedKeys.count)"]
+            )
+        }
+        unsyncedKeys.removeAll(keepingCapacity: true)
+        unsyncedSince = nil
+        let delay = retryDelay()
+        setFailure("the spool could not write (\(error)); retrying", permanent: nil)
+        logger.error(
+            "a spool write failed; the requests waiting for it get 503, and events are refused until it recovers",
+            metadata: ["error": "\(error)", "retryIn": "\(delay)"]
+        )
+        failWaiting()
+        writerState = .retrying(at: .now + delay)
+        // Cut the torn record off at once, so the space it took is free and the full segment can go.
+        recoverWriter()
     }
 
-    private func fail(_ error: any Error) {
-        logger.critical("the spool failed; no more events are accepted until a restart", metadata: ["error": "\(error)"])
-        state.withLock { $0.failure = "\(error)" }
-        failWaiting()
+    /// After the backoff, makes the writer usable again and takes events again.
+    private func retryIfDue() {
+        guard case .retrying(let at) = writerState, ContinuousClock.now >= at else { return }
+        guard recoverWriter() else { return }
+        writerState = .writable
+        setFailure(nil, permanent: nil)
+        logger.info("the spool takes events again", metadata: ["end": "\(committedEnd)"])
+    }
+
+    /// Runs ``SpoolWriter/recover()`` if needed; false (and a new backoff, or the broken state) if it fails.
+    @discardableResult
+    private func recoverWriter() -> Bool {
+        guard writer.needsRecovery else { return true }
+        do {
+            try writer.recover()
+            onCommit()  // The durable end may be in a fresh segment now: the loader can move past the old one.
+            return true
+        } catch {
+            if writer.isBroken {
+                writerState = .broken
+                let reason = "the spool could not be cut back to its last durable record (\(error)); restart the server"
+                setFailure(reason, permanent: reason)
+                logger.critical(
+                    "the spool failed for good; no events are accepted until a restart", metadata: ["error": "\(error)"]
+                )
+            } else {
+                consecutiveFailures += 1
+                writerState = .retrying(at: .now + retryDelay())
+                logger.warning("the spool is not writable yet", metadata: ["error": "\(error)"])
+            }
+            return false
+        }
+    }
+
+    private func retryDelay() -> Duration {
+        var delay = Self.retryDelays.lowerBound
+        for _ in 1..<min(max(consecutiveFailures, 1), 32) where delay < Self.retryDelays.upperBound { delay *= 2 }
+        return min(delay, Self.retryDelays.upperBound)
+    }
+
+    private func setFailure(_ failure: String?, permanent: String?) {
+        state.withLock { shared in
+            shared.failure = failure
+            if let permanent { shared.permanent = permanent }
+        }
+    }
+
+    private func unavailableError() -> IngestError {
+        IngestError(.spoolFailed, "the spool is not accepting events: \(failure ?? "it is recovering"); retry later")
     }
 
     private func failWaiting() {
-        let message = failure ?? "unknown"
+        guard !waiting.isEmpty else { return }
+        let error = IngestError(
+            .spoolFailed,
+            "the spool could not store these events (\(failure ?? "write failed")); nothing was stored, retry"
+        )
         for (acknowledgement, _) in waiting {
-            acknowledgement.resume(
-                returning: .failure(IngestError(.spoolFailed, "the spool is not accepting events: \(message)"))
-            )
+            acknowledgement.resume(returning: .failure(error))
         }
         waiting.removeAll()
     }
@@ -390,7 +498,7 @@ package final class SpoolCommitter: @unchecked Sendable {
         let now = ContinuousClock.now
         guard now - lastSizeCheck >= .milliseconds(250) else { return }
         lastSizeCheck = now
-        if let bytes = try? SpoolSegment.totalBytes(in: directory) {
+        if let bytes = try? SpoolSegment.totalBytes(in: directory, storage: storage) {
             spoolByteCount.store(Int64(bytes), ordering: .relaxed)
             spoolBytesGauge.record(Int64(bytes))
         }

@@ -29,4 +29,9 @@ package struct SpoolReceipt: Sendable, Equatable {
     package var stored: Int
     /// Events dropped as duplicates of ones already in the dedupe window.
     package var duplicates: Int
+
+    package init(stored: Int, duplicates: Int) {
+        self.stored = stored
+        self.duplicates = duplicates
+    }
 }

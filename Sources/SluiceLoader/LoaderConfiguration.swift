@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceSpool
 
 /// What a ``SpoolLoader`` loads, from where, and how it paces itself.
 package struct LoaderConfiguration: Sendable {
@@ -6,6 +7,17 @@ package struct LoaderConfiguration: Sendable {
     package var connectionString: String
     /// The spool directory the server's `SpoolWriter` appends to.
     package var spoolDirectory: String
+    /// The file system the spool lives on.
+    package var spoolStorage: any SpoolStorage
+    /// The spool as the server opened it, or nil for a spool no server holds (tools, tests). With it, the
+    /// loader checks the spool's identity against the checkpoint row each time it reads the checkpoint
+    /// (``LoaderError/Code/spoolConflict``), and asks it whether a checkpoint read after an outage start
+    /// must move back (``SpoolDirectory/verify(checkpoint:)``).
+    package var spool: SpoolDirectory?
+    /// How far the spool may be loaded: the writer's durable end, read before each batch. A checkpoint
+    /// must never pass what a power loss could take back. The default, ``SpoolPosition/end``, reads to the
+    /// end of the files: right only for a spool no writer appends to.
+    package var durableEnd: @Sendable () -> SpoolPosition
     /// Names this spool in `sluice.spool_checkpoints`. Each spool directory needs its own id, and one id
     /// must never be used for two directories: the checkpoint is a position inside one directory's segments.
     package var nodeID: String
@@ -41,10 +53,14 @@ package struct LoaderConfiguration: Sendable {
         idleDelay: Duration = .milliseconds(100),
         healthCheckInterval: Duration = .seconds(1),
         partitionWindow: PartitionWindow = .standard,
-        statementTimeout: Duration = .seconds(120)
+        statementTimeout: Duration = .seconds(120),
+        spoolStorage: any SpoolStorage = PosixSpoolStorage()
     ) {
         self.connectionString = connectionString
         self.spoolDirectory = spoolDirectory
+        self.spoolStorage = spoolStorage
+        self.spool = nil
+        self.durableEnd = { .end }
         self.nodeID = nodeID
         self.maxBatchRows = max(1, maxBatchRows)
         self.maxBatchBytes = max(1, maxBatchBytes)
@@ -54,5 +70,16 @@ package struct LoaderConfiguration: Sendable {
         self.healthCheckInterval = healthCheckInterval
         self.partitionWindow = partitionWindow
         self.statementTimeout = statementTimeout
+    }
+
+    /// The configuration for the spool a server opened: its directory and storage, its identity checked
+    /// against the checkpoint, and loading limited to its durable end.
+    package init(connectionString: String, spool: SpoolDirectory, nodeID: String) {
+        self.init(
+            connectionString: connectionString, spoolDirectory: spool.path, nodeID: nodeID,
+            spoolStorage: spool.storage
+        )
+        self.spool = spool
+        self.durableEnd = { [durableEnd = spool.durableEnd] in durableEnd.position }
     }
 }

@@ -4,7 +4,7 @@
 package struct LoaderError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure happened.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String { case checkpointMoved, invalidCheckpoint }
+        private enum Base: String { case checkpointMoved, invalidCheckpoint, spoolConflict }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
@@ -14,11 +14,16 @@ package struct LoaderError: Error, CustomStringConvertible, Sendable, Equatable 
         package static let checkpointMoved = Code(.checkpointMoved)
         /// The checkpoint row holds values that are not a spool position (negative, or missing).
         package static let invalidCheckpoint = Code(.invalidCheckpoint)
+        /// The checkpoint row names another spool than the one being loaded (a wiped spool, or a node id
+        /// used for a second spool directory). Nothing is loaded, skipped or deleted; the message says what
+        /// the operator can do.
+        package static let spoolConflict = Code(.spoolConflict)
 
         package var description: String {
             switch base {
             case .checkpointMoved: "checkpoint moved"
             case .invalidCheckpoint: "invalid checkpoint"
+            case .spoolConflict: "spool identity conflict"
             }
         }
     }

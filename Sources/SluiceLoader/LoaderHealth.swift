@@ -11,4 +11,7 @@ package enum LoaderHealth: Sendable, Equatable {
     /// checkpoint that points into a missing segment); the loader keeps retrying, but an operator is needed.
     /// The text is the last error.
     case failed(String)
+    /// The checkpoint row belongs to another spool (``LoaderError/Code/spoolConflict``): the loader has
+    /// stopped loading, and only an operator can resolve it (the text says how); `/healthz` fails.
+    case refused(String)
 }

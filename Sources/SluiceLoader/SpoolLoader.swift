@@ -23,9 +23,21 @@ import SluiceSpool
 ///   same node id (a misconfiguration) makes one of the two transactions change nothing and roll back
 ///   (``LoaderError/Code/checkpointMoved``) instead of loading the batch twice.
 ///
-/// Only records the writer has finished are read (the reader stops at a partial tail). Segment files wholly
-/// before the committed checkpoint are deleted after each commit. The loader's session runs with
-/// `synchronous_commit = on`, because deleting spool segments is safe only once the commit is durable.
+/// Only records the writer has made durable are read: the reader stops at ``LoaderConfiguration/durableEnd``,
+/// the end of the last fsync, so a checkpoint never names data a power loss could take back. Segment files
+/// wholly before the committed checkpoint are deleted after each commit; when the reader has moved past the
+/// end of a finished segment without a record to load (the writer started a fresh one), the checkpoint moves
+/// to the start of the next in a transaction of its own, so the finished segment can be deleted too. The
+/// loader's session runs with `synchronous_commit = on`, because deleting spool segments is safe only once
+/// the commit is durable.
+///
+/// ## The spool's identity
+/// With ``LoaderConfiguration/spool`` set, every read of the checkpoint row also checks that it belongs to
+/// this spool (``SpoolIdentity``): a row without an id is claimed, one naming another spool is refused
+/// (``LoaderError/Code/spoolConflict``), and ``run()`` then stops loading and reports
+/// ``LoaderHealth/refused(_:)`` until an operator resolves it. A checkpoint read for the first time after
+/// the spool started without it (an outage start) is checked against the spool's first new record and moved
+/// back to it if it is past it (``SpoolDirectory/verify(checkpoint:)``).
 ///
 /// A batch PostgreSQL refuses because of its data (``PostgresError/isRowFailure(connectionOpen:)``) is
 /// copied again in halves, each under a savepoint of the same transaction, down to single rows; each row
@@ -64,6 +76,8 @@ package final class SpoolLoader: @unchecked Sendable {
     private var pending: (payload: [UInt8], end: SpoolPosition, dropped: Int)?
     /// Drops duplicates from the records before its end; nil when there is nothing to drop.
     private var filter: DuplicateFilter?
+    /// Whether the current reader's jump past lost data (``SpoolReader/skipped``) has been logged.
+    private var skipLogged = false
     /// The buffer the batches are gathered in, reused.
     private var storage: [UInt8] = []
     var partitions: DailyPartitions
@@ -230,17 +244,34 @@ package final class SpoolLoader: @unchecked Sendable {
             committed = checkpoint.position
             reader = try SpoolReader(
                 directory: configuration.spoolDirectory, from: checkpoint.position,
-                maximumBatchBytes: configuration.maxRecordBytes
+                maximumBatchBytes: configuration.maxRecordBytes, storage: configuration.spoolStorage
             )
             self.reader = reader
+            skipLogged = false
             publish(position: checkpoint.position, rowsLoaded: checkpoint.rowsLoaded)
             logger.debug("resuming from the committed checkpoint", metadata: ["position": "\(checkpoint.position)"])
         }
 
         var batch = LoadBatch(start: committed, reusing: &storage)
-        let dropped = try gather(into: &batch, from: reader)
+        let dropped = try gather(into: &batch, from: reader, upTo: configuration.durableEnd())
+        if let skipped = reader.skipped, !skipLogged {
+            skipLogged = true
+            logger.error(
+                "the committed checkpoint is past the data its spool segment holds (a restored or damaged spool); loading goes on from the next segment",
+                metadata: ["checkpoint": "\(skipped.from)", "resumeAt": "\(skipped.to)"]
+            )
+        }
         guard !batch.isEmpty else {
             storage = batch.takeStorage()
+            if reader.position > committed {
+                // Past the end of finished segments with nothing to load: move the checkpoint on its own, so
+                // that the segments behind it can be deleted (on a small disk, the space a full one holds).
+                try advanceCheckpoint(from: committed, to: reader.position, rows: 0, connection: connection)
+                lastContact = ContinuousClock.now
+                committed = reader.position
+                publish(position: committed, addingRows: 0)
+                deleteSegments(before: committed)
+            }
             updateLag()
             return LoadReport(rows: 0, records: 0, deadLetters: 0, position: committed)
         }
@@ -289,8 +320,11 @@ package final class SpoolLoader: @unchecked Sendable {
     /// A spool error after some records were added ends the batch instead of failing it, so the records in
     /// front of a damaged one still load; the next batch then starts at the damage and reports it.
     ///
+    /// - Parameter limit: the durable end; no record past it is read.
     /// - Returns: the tuples the ``DuplicateFilter`` dropped from the records added.
-    private func gather(into batch: inout LoadBatch, from reader: SpoolReader) throws -> Int {
+    private func gather(into batch: inout LoadBatch, from reader: SpoolReader, upTo limit: SpoolPosition) throws
+        -> Int
+    {
         let maxRows = configuration.maxBatchRows
         let maxBytes = configuration.maxBatchBytes
         var dropped = 0
@@ -301,7 +335,7 @@ package final class SpoolLoader: @unchecked Sendable {
                 self.pending = nil
             } else {
                 do {
-                    guard let next = try reader.next() else { return dropped }
+                    guard let next = try reader.next(upTo: limit) else { return dropped }
                     if let filter, filter.applies(toRecordEndingAt: next.end) {
                         let (payload, count) = filter.filtered(next.payload)
                         record = (payload, next.end, count)
@@ -327,7 +361,9 @@ package final class SpoolLoader: @unchecked Sendable {
     /// after the next commit.
     private func deleteSegments(before checkpoint: SpoolPosition) {
         do {
-            let deleted = try SpoolSegment.deleteSegments(in: configuration.spoolDirectory, before: checkpoint)
+            let deleted = try SpoolSegment.deleteSegments(
+                in: configuration.spoolDirectory, before: checkpoint, storage: configuration.spoolStorage
+            )
             if !deleted.isEmpty {
                 logger.debug("deleted loaded spool segments", metadata: ["segments": "\(deleted.map(\.number))"])
             }
@@ -339,7 +375,11 @@ package final class SpoolLoader: @unchecked Sendable {
     /// Sets `sluice_spool_lag_bytes`: the spool bytes at or after the checkpoint's segment, less the part of
     /// it already loaded.
     private func updateLag() {
-        guard let total = try? SpoolSegment.totalBytes(in: configuration.spoolDirectory) else { return }
+        guard
+            let total = try? SpoolSegment.totalBytes(
+                in: configuration.spoolDirectory, storage: configuration.spoolStorage
+            )
+        else { return }
         metrics.lagBytes.record(total > committed.offset ? Int64(clamping: total - committed.offset) : 0)
     }
 
@@ -373,15 +413,23 @@ package final class SpoolLoader: @unchecked Sendable {
         return fresh
     }
 
-    /// Reads this node's checkpoint row, inserting it at the start of the spool if it is missing.
+    /// Reads this node's checkpoint row, inserting it at the start of the spool if it is missing; with a
+    /// ``LoaderConfiguration/spool``, checks (or claims) the row's spool identity and applies
+    /// ``SpoolDirectory/verify(checkpoint:)``.
+    ///
+    /// - Throws: ``LoaderError/Code/spoolConflict`` when the row belongs to another spool;
+    ///   ``LoaderError/Code/invalidCheckpoint``; `PostgresError`; `SpoolError`.
     private func readCheckpoint(_ connection: PostgresConnection) throws -> (position: SpoolPosition, rowsLoaded: Int64)
     {
         let nodeID = configuration.nodeID
+        let spool = configuration.spool
         try connection.query(
-            "INSERT INTO sluice.spool_checkpoints (node_id) VALUES ($1) ON CONFLICT (node_id) DO NOTHING", [nodeID]
+            "INSERT INTO sluice.spool_checkpoints (node_id, spool_id) VALUES ($1, $2) ON CONFLICT (node_id) DO NOTHING",
+            [nodeID, spool?.identity.id]
         )
         let result = try connection.query(
-            #"SELECT segment, "offset", rows_loaded FROM sluice.spool_checkpoints WHERE node_id = $1"#, [nodeID]
+            #"SELECT segment, "offset", rows_loaded, spool_id FROM sluice.spool_checkpoints WHERE node_id = $1"#,
+            [nodeID]
         )
         lastContact = ContinuousClock.now
         guard result.rowCount == 1, let segment = try result.int(0, 0), let offset = try result.int(0, 1),
@@ -392,7 +440,68 @@ package final class SpoolLoader: @unchecked Sendable {
                 "the row of node \(nodeID) in sluice.spool_checkpoints is missing or holds no spool position"
             )
         }
-        return (SpoolPosition(segment: UInt64(segment), offset: UInt64(offset)), Int64(rows))
+        var position = SpoolPosition(segment: UInt64(segment), offset: UInt64(offset))
+        guard let spool else { return (position, Int64(rows)) }
+        try checkIdentity(of: spool, rowSpoolID: result.string(0, 3), position: position, connection: connection)
+        if case .moveBack(let first) = try spool.verify(checkpoint: position) {
+            metrics.checkpointAhead.increment()
+            logger.error(
+                "the committed checkpoint is past records this spool wrote while the database was unreachable (the spool lost data behind the checkpoint before this start); moving the checkpoint back to the first of them so that none is skipped",
+                metadata: ["checkpoint": "\(position)", "movedTo": "\(first)"]
+            )
+            try advanceCheckpoint(from: position, to: first, rows: 0, connection: connection)
+            try spool.checkpointMovedBack()
+            position = first
+        }
+        return (position, Int64(rows))
+    }
+
+    /// Checks that the checkpoint row belongs to `spool`, claiming a row that names no spool yet.
+    ///
+    /// A row without an id (written before spools had one) is claimed by an existing spool at any position,
+    /// but by a spool created empty only at the start: an empty new spool under an advanced checkpoint is a
+    /// wiped one, whose checkpoint would make the loader skip its records.
+    ///
+    /// - Throws: ``LoaderError/Code/spoolConflict``; `PostgresError`.
+    private func checkIdentity(
+        of spool: SpoolDirectory, rowSpoolID: String?, position: SpoolPosition, connection: PostgresConnection
+    ) throws {
+        let identity = spool.identity
+        let nodeID = configuration.nodeID
+        let remedy =
+            "If that spool is gone for good, run 'sluice spool reset-checkpoint --node-id \(nodeID) "
+            + "--confirm-spool-gone' and restart; if it is still in use, give this server its own --node-id"
+        switch rowSpoolID {
+        case identity.id?:
+            return
+        case let other?:
+            throw LoaderError(
+                .spoolConflict,
+                "the checkpoint of node \(nodeID) belongs to spool \(other), not to the spool in \(spool.path) "
+                    + "(spool \(identity.id)): that directory was wiped or replaced, or another spool uses the "
+                    + "same node id. \(remedy)"
+            )
+        case nil:
+            guard !identity.createdEmpty || position == .start else {
+                throw LoaderError(
+                    .spoolConflict,
+                    "the checkpoint of node \(nodeID) is at \(position), but the spool in \(spool.path) (spool "
+                        + "\(identity.id)) was created empty since: the old spool was wiped, and its checkpoint "
+                        + "would skip the new one's records. \(remedy)"
+                )
+            }
+            let claim = try connection.query(
+                "UPDATE sluice.spool_checkpoints SET spool_id = $2 WHERE node_id = $1 AND spool_id IS NULL",
+                [nodeID, identity.id]
+            )
+            guard claim.affectedRows == 1 else {
+                throw LoaderError(.checkpointMoved, "the checkpoint row of node \(nodeID) was claimed meanwhile")
+            }
+            logger.info(
+                "the checkpoint row now names this spool",
+                metadata: ["spool": "\(identity.id)", "position": "\(position)"]
+            )
+        }
     }
 
     /// Checks that PostgreSQL still answers (when idle, for ``health``).
@@ -432,6 +541,11 @@ package final class SpoolLoader: @unchecked Sendable {
                     }
                     pause(for: configuration.idleDelay, wakeable: true)
                 }
+            } catch let conflict as LoaderError where conflict.code == .spoolConflict {
+                setHealth(.refused(conflict.message))
+                logger.error("not loading: \(conflict.message)")
+                waitForStop()
+                break
             } catch {
                 failures += 1
                 recordFailure(error, attempt: failures)
@@ -506,6 +620,15 @@ package final class SpoolLoader: @unchecked Sendable {
             let remaining = until - ContinuousClock.now
             guard remaining > .zero else { return }
             _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
+        }
+    }
+
+    /// Sleeps until ``stop(drainUntil:)``, whatever its deadline: after a refusal nothing may be loaded.
+    private func waitForStop() {
+        condition.lock()
+        defer { condition.unlock() }
+        while !shared.stopRequested {
+            condition.wait()
         }
     }
 

@@ -14,6 +14,7 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
             case missingSegment
             case writerFailed
             case invalidArgument
+            case locked
         }
 
         private let base: Base
@@ -34,6 +35,8 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
         package static let writerFailed = Code(.writerFailed)
         /// A parameter was out of range.
         package static let invalidArgument = Code(.invalidArgument)
+        /// Another process (or another open of the same directory) holds the spool directory's lock.
+        package static let locked = Code(.locked)
 
         package var description: String {
             switch base {
@@ -43,6 +46,7 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
             case .missingSegment: "missing spool segment"
             case .writerFailed: "spool writer failed"
             case .invalidArgument: "invalid argument"
+            case .locked: "spool directory in use"
             }
         }
     }

@@ -7,11 +7,11 @@
 #endif
 
 /// An open file descriptor with the few POSIX calls the spool needs, each retried on `EINTR` and
-/// turned into a ``SpoolError`` naming the path.
+/// turned into a ``SpoolError`` naming the path: ``PosixSpoolStorage``'s files.
 ///
-/// The only place in SluiceSpool that calls the C library; the descriptor is closed on deinit.
-/// Not `Sendable`: one owner.
-final class SpoolFile {
+/// With ``PosixSpoolStorage``, the only place in SluiceSpool that calls the C library; the descriptor is
+/// closed on deinit. Not `Sendable`: one owner.
+final class SpoolFile: SpoolStorageFile {
     let path: String
     private let descriptor: Int32
 
@@ -39,7 +39,7 @@ final class SpoolFile {
         try openFile(path, flags: O_WRONLY | O_APPEND | O_CREAT, missingIsNil: false)!
     }
 
-    private static func openFile(_ path: String, flags: Int32, missingIsNil: Bool) throws(SpoolError) -> SpoolFile? {
+    static func openFile(_ path: String, flags: Int32, missingIsNil: Bool) throws(SpoolError) -> SpoolFile? {
         while true {
             let descriptor = open(path, flags | O_CLOEXEC, 0o644)
             if descriptor >= 0 {
@@ -128,48 +128,6 @@ final class SpoolFile {
             if error != EINTR {
                 throw SpoolError(.io, "cannot truncate \(path) to \(length) bytes", errno: error)
             }
-        }
-    }
-
-    /// Flushes a directory's entries (created, renamed or removed files) to stable storage.
-    static func syncDirectory(_ path: String) throws(SpoolError) {
-        guard let directory = try openFile(path, flags: O_RDONLY | O_DIRECTORY, missingIsNil: false) else {
-            return
-        }
-        try directory.sync()
-    }
-
-    /// The names of the entries in directory `path`, `.` and `..` excluded.
-    static func names(inDirectory path: String) throws(SpoolError) -> [String] {
-        guard let stream = opendir(path) else {
-            throw SpoolError(.io, "cannot list \(path)", errno: errno)
-        }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." {
-                names.append(name)
-            }
-        }
-        return names
-    }
-
-    /// The size in bytes of the file at `path`.
-    static func size(of path: String) throws(SpoolError) -> UInt64 {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw SpoolError(.io, "cannot stat \(path)", errno: errno)
-        }
-        return UInt64(status.st_size)
-    }
-
-    /// Removes the file at `path`; a file already gone is not an error.
-    static func remove(_ path: String) throws(SpoolError) {
-        guard unlink(path) == 0 || errno == ENOENT else {
-            throw SpoolError(.io, "cannot remove \(path)", errno: errno)
         }
     }
 }

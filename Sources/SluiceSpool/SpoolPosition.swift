@@ -17,6 +17,9 @@ public struct SpoolPosition: Comparable, Hashable, Sendable, CustomStringConvert
     /// The start of the spool: before every record of every segment.
     package static let start = SpoolPosition(segment: 0, offset: 0)
 
+    /// After every position: as a reading limit, "up to the end of the files".
+    package static let end = SpoolPosition(segment: .max, offset: .max)
+
     /// Earlier segment first, then smaller offset.
     public static func < (lhs: SpoolPosition, rhs: SpoolPosition) -> Bool {
         (lhs.segment, lhs.offset) < (rhs.segment, rhs.offset)
@@ -25,5 +28,15 @@ public struct SpoolPosition: Comparable, Hashable, Sendable, CustomStringConvert
     /// For example `3:4096`.
     public var description: String {
         "\(segment):\(offset)"
+    }
+
+    /// ``description``, the form positions are kept in files.
+    package var text: String { description }
+
+    /// Parses ``text`` (surrounding white space allowed); nil for anything else.
+    package init?(text: String) {
+        let parts = text.split(whereSeparator: \.isWhitespace).first?.split(separator: ":") ?? []
+        guard parts.count == 2, let segment = UInt64(parts[0]), let offset = UInt64(parts[1]) else { return nil }
+        self.init(segment: segment, offset: offset)
     }
 }

@@ -44,13 +44,14 @@ package enum SpoolRecovery {
     ///   truncated or fsync'd.
     package static func repair(
         directory: String,
+        storage: any SpoolStorage = PosixSpoolStorage(),
         discardingIntactRecords: Bool = false
     ) throws(SpoolError) -> RecoveryReport {
-        guard let segment = try SpoolSegment.segments(in: directory).last else {
+        guard let segment = try SpoolSegment.segments(in: directory, storage: storage).last else {
             return RecoveryReport(segment: nil, records: 0, validBytes: 0, truncatedBytes: 0, discardedIntactRecords: 0)
         }
         let path = segment.path(in: directory)
-        let file = try SpoolFile.openForUpdate(path)
+        let file = try storage.openForUpdate(path)
         let size = try file.size()
         var offset: UInt64 = 0
         var records = 0
@@ -83,7 +84,8 @@ package enum SpoolRecovery {
     }
 
     /// The end of the record at `offset` if it is complete and intact, else nil.
-    private static func intactRecordEnd(in file: SpoolFile, at offset: UInt64, size: UInt64) throws(SpoolError)
+    private static func intactRecordEnd(in file: any SpoolStorageFile, at offset: UInt64, size: UInt64)
+        throws(SpoolError)
         -> UInt64?
     {
         guard size - offset >= UInt64(SpoolRecord.headerSize) else { return nil }

@@ -38,8 +38,10 @@ package struct SpoolSegment: Hashable, Sendable {
     /// The segments in `directory`, in ascending order. Other files are ignored.
     ///
     /// - Throws: ``SpoolError/Code/io`` if the directory cannot be listed.
-    package static func segments(in directory: String) throws(SpoolError) -> [SpoolSegment] {
-        try SpoolFile.names(inDirectory: directory)
+    package static func segments(
+        in directory: String, storage: any SpoolStorage = PosixSpoolStorage()
+    ) throws(SpoolError) -> [SpoolSegment] {
+        try storage.names(inDirectory: directory)
             .compactMap { SpoolSegment(fileName: $0) }
             .sorted { $0.number < $1.number }
     }
@@ -48,10 +50,12 @@ package struct SpoolSegment: Hashable, Sendable {
     ///
     /// - Throws: ``SpoolError/Code/io`` if the directory cannot be listed or a segment cannot be
     ///   examined.
-    package static func totalBytes(in directory: String) throws(SpoolError) -> UInt64 {
+    package static func totalBytes(
+        in directory: String, storage: any SpoolStorage = PosixSpoolStorage()
+    ) throws(SpoolError) -> UInt64 {
         var total: UInt64 = 0
-        for segment in try segments(in: directory) {
-            total += try SpoolFile.size(of: segment.path(in: directory))
+        for segment in try segments(in: directory, storage: storage) {
+            total += try storage.size(of: segment.path(in: directory))
         }
         return total
     }
@@ -60,7 +64,9 @@ package struct SpoolSegment: Hashable, Sendable {
     /// `position.segment`. Returns the segments deleted.
     ///
     /// Pass the loader's committed checkpoint. The checkpoint's own segment is kept even when the
-    /// checkpoint is at its end, because a reader resuming from it opens that segment first.
+    /// checkpoint is at its end, because a reader resuming from it opens that segment first; the loader
+    /// moves a checkpoint at the end of a finished segment to the start of its successor so that the
+    /// finished one can go.
     /// The directory is fsync'd afterwards so the space is reliably reclaimed; a crash before that
     /// only leaves segments that the next call deletes again.
     ///
@@ -68,14 +74,15 @@ package struct SpoolSegment: Hashable, Sendable {
     @discardableResult
     package static func deleteSegments(
         in directory: String,
-        before position: SpoolPosition
+        before position: SpoolPosition,
+        storage: any SpoolStorage = PosixSpoolStorage()
     ) throws(SpoolError) -> [SpoolSegment] {
-        let doomed = try segments(in: directory).filter { $0.number < position.segment }
+        let doomed = try segments(in: directory, storage: storage).filter { $0.number < position.segment }
         for segment in doomed {
-            try SpoolFile.remove(segment.path(in: directory))
+            try storage.remove(segment.path(in: directory))
         }
         if !doomed.isEmpty {
-            try SpoolFile.syncDirectory(directory)
+            try storage.syncDirectory(directory)
         }
         return doomed
     }

@@ -10,7 +10,7 @@ import SluicePostgres
 /// under an exclusive lock on `analytics.events`; rows that wait in the default partition for a day being
 /// created are moved into the new partition in that same transaction, so PostgreSQL's "updated partition
 /// constraint for default partition would be violated" can never stop the job, and no row is visible twice
-/// or not at all.
+/// or not at all. The hours of the moved rows are marked in `sluice.event_marks` in that transaction too.
 ///
 /// The exclusive lock is asked for with a `lock_timeout` (``lockTimeout``): a request that waits for a long
 /// query to finish would queue every loader's `COPY` behind it, so the job gives up after the timeout, lets
@@ -167,6 +167,15 @@ public struct PartitionMaintainer: Sendable {
                 )
                 if needsMove.contains(day) {
                     try connection.execute("INSERT INTO analytics.events SELECT * FROM sluice_moving")
+                    // The moved rows' hours, for the sessions and rollups jobs: rows that reached the default
+                    // partition other than through the loader (a restore, a manual INSERT, a Sluice from before
+                    // marks) were never marked.
+                    try connection.execute(
+                        """
+                        INSERT INTO \(MarkTable.events.name) (project_id, hour)
+                        SELECT DISTINCT project_id, date_trunc('hour', "timestamp", 'UTC') FROM sluice_moving
+                        """
+                    )
                     try connection.execute("TRUNCATE sluice_moving")
                 }
                 report.created.append(name)

@@ -17,7 +17,8 @@ struct Sluice: AsyncParsableCommand {
             """,
         version: SluiceVersion.current,
         subcommands: [
-            Migrate.self, Projects.self, Serve.self, Jobs.self, Experiments.self, Archive.self, Forget.self, Bench.self,
+            Migrate.self, Projects.self, Serve.self, Spool.self, Jobs.self, Experiments.self, Archive.self, Forget.self,
+            Bench.self,
         ]
     )
 }

@@ -256,7 +256,7 @@ import Testing
             }
             let ready = try await HTTP.get("\(server.baseURL)/readyz")
             #expect(ready.status == 200)
-            #expect(ready.body == #"{"ready":true}"#)
+            #expect(ready.body == #"{"ready":true,"database":"ok"}"#)
             _ = try await HTTP.post(
                 "\(server.baseURL)/v1/batch", json: Events.batch([Events.track("h-1"), Events.track("h-1")]),
                 writeKey: harness.writeKey

@@ -209,7 +209,11 @@ import Testing
             "\(fromEnvironment)"
         )
         let fromOptions = try await Self.listeningLine(
-            setup, ["--port", String(optionPort), "--ack", "durable", "--spool-dir", optionSpool.spool],
+            // A spool of its own needs a node id of its own: the checkpoint of `default` belongs to the first spool.
+            setup, [
+                "--port", String(optionPort), "--ack", "durable", "--spool-dir", optionSpool.spool,
+                "--node-id", "option-spool",
+            ],
             environment: environment
         )
         #expect(

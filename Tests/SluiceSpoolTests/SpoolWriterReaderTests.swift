@@ -145,9 +145,13 @@ import Testing
             #expect(
                 try readAll(directory, from: .start).count == payloads.count - positions.filter { $0.segment < 2 }.count
             )
-            // A position inside a deleted segment is an error, not a silent skip.
-            let error = #expect(throws: SpoolError.self) { try readAll(directory, from: positions[0]) }
-            #expect(error?.code == .missingSegment)
+            // A starting position inside a deleted segment (a checkpoint ahead of what the spool holds) goes
+            // on at the next segment present, and the reader says where it jumped.
+            let reader = try SpoolReader(directory: directory, from: positions[0], maximumBatchBytes: 4 << 20)
+            let firstInSegmentTwo = try #require(positions.firstIndex { $0.segment == 2 })
+            #expect(try reader.next()?.payload == payloads[firstInSegmentTwo])
+            #expect(reader.skipped?.from == positions[0])
+            #expect(reader.skipped?.to == SpoolPosition(segment: 2, offset: 0))
         }
     }
 }
