@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         // Tests only: reads docs/openapi.yaml.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
@@ -260,10 +261,28 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Retention rules without I/O: due days, archive names, manifest lines, the binary COPY stream check.
+        .target(
+            name: "SluiceRetention",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // Visits without I/O: when an event continues a visit, hour ranges, the steps that answer event marks.
         .target(
             name: "SluiceSessions",
             dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The retention job, `sluice archive list|restore`, `sluice forget`: partitions to verified zstd
+        // archives and back, erasures.
+        .target(
+            name: "SluiceRetentionJob",
+            dependencies: [
+                "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceZstd", "SluiceScheduler",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -303,7 +322,8 @@ let package = Package(
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
                 "SluiceIngest", "SluiceServer", "SluiceStatsAPI", "SluiceEnrichment", "SluiceScheduler",
                 "SluiceSchedulerCore", "SluiceSessionsJob", "SluiceRollupsJob", "SluiceLoader", "SluiceSpool",
-                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI",
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI", "SluiceRetention",
+                "SluiceRetentionJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -352,6 +372,17 @@ let package = Package(
         ),
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "SluiceRetentionTests", dependencies: ["SluiceRetention", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceRetentionJobTests",
+            dependencies: [
+                "SluiceRetentionJob", "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload", "SluiceHangGuard",
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "SluiceWorkloadTests",
             dependencies: ["SluiceWorkload", "SluiceEnrichment", "SluiceSegment"],

@@ -26,8 +26,9 @@ public struct PartitionMaintainer: Sendable {
     /// The pause after a timed-out attempt: the lower bound first, doubling up to the upper bound.
     public var lockRetryDelays: ClosedRange<Duration> = .milliseconds(500) ... .seconds(8)
 
-    /// Days before today given a partition (``PartitionWindow/backfillDays``).
-    public var backfillDays: Int { window.backfillDays }
+    /// Days before today given a partition (``PartitionWindow/daysBack``: the backfill days, or the retention
+    /// days when fewer).
+    public var backfillDays: Int { window.daysBack }
     /// Days after today given a partition (``PartitionWindow/premakeDays``).
     public var premakeDays: Int { window.premakeDays }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceExperimentsStore
+import SluiceRetentionJob
 import SluiceRollupsJob
 import SluiceScheduler
 import SluiceSessionsJob
@@ -13,6 +14,7 @@ enum JobCatalog {
         SessionsJob.self,
         RollupsJob.self,
         AssignmentsJob.self,
+        RetentionJob.self,
     ]
 
     static var names: [String] { jobs.map { $0.jobName } }

@@ -27,7 +27,7 @@ extension SluiceCommandTests {
         #expect(run.status == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         #expect(
-            lines.map { $0.prefix { $0 != ":" } } == ["partitions", "sessions", "rollups", "assignments"],
+            lines.map { $0.prefix { $0 != ":" } } == ["partitions", "sessions", "rollups", "assignments", "retention"],
             "\(run.output)"
         )
         #expect(lines[1].contains("1 visit(s) derived"), "\(run.output)")

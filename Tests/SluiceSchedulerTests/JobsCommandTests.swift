@@ -170,7 +170,7 @@ import Testing
         }
         // The same runs as the table holds, newest first per job, jobs by name.
         var expected: [RecordedRun] = []
-        for job in ["assignments", "flaky", "partitions", "rollups", "sessions"] {
+        for job in ["assignments", "flaky", "partitions", "retention", "rollups", "sessions"] {
             expected += try RecordedRun.all(job, on: connection).reversed()
         }
         #expect(objects.count == expected.count)
@@ -186,7 +186,7 @@ import Testing
         }
         #expect(
             objects.map { $0["job"] as? String }
-                == ["assignments", "flaky", "partitions", "partitions", "rollups", "sessions"]
+                == ["assignments", "flaky", "partitions", "partitions", "retention", "rollups", "sessions"]
         )
         let flakyRun = objects.first { $0["job"] as? String == "flaky" }
         #expect(flakyRun?["error"] as? String == "injected failure: the job threw")
@@ -194,7 +194,7 @@ import Testing
         let table = try await SluiceBinary.run(["jobs", "status", "--last", "1", "--database-url", url])
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.split(separator: "\n")
-        #expect(lines.count == 6, "\(table.output)")
+        #expect(lines.count == 7, "\(table.output)")
         #expect(lines.first?.hasPrefix("JOB ") == true && lines.first?.contains("ROWS") == true)
         let flaky = lines.first { $0.hasPrefix("flaky ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true)
@@ -217,7 +217,7 @@ import Testing
         #expect(unknown.status == 64)
         #expect(
             unknown.output.contains(
-                "unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups, assignments, all"
+                "unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups, assignments, retention, all"
             ),
             "\(unknown.output)"
         )
