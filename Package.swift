@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        // Tests only: reads docs/openapi.yaml.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // C libraries, each behind one thin system-library target.
@@ -174,6 +177,43 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The Stats API without I/O: parameters, filters, the choice of plan, SQL text, JSON answers.
+        .target(
+            name: "SluiceStats",
+            dependencies: ["SluiceCore", "SluiceRollups"],
+            swiftSettings: strictSwift
+        ),
+
+        // The Stats API over HTTP: read keys, the query pool on threads of its own, the routes.
+        .target(
+            name: "SluiceStatsAPI",
+            dependencies: [
+                "SluiceStats", "SluiceCore", "SluicePostgres", "SluiceStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The one HTTP application of `sluice serve`: every capability's route collection and service, composed.
+        .target(
+            name: "SluiceServer",
+            dependencies: [
+                "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI", "SluiceTracker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // Safe Swift wrappers over the C libraries.
         .target(
             name: "SluiceZstd",
@@ -221,6 +261,54 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Retention rules without I/O: due days, archive names, manifest lines, the binary COPY stream check.
+        .target(
+            name: "SluiceRetention",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // Visits without I/O: when an event continues a visit, hour ranges, the steps that answer event marks.
+        .target(
+            name: "SluiceSessions",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The retention job, `sluice archive list|restore`, `sluice forget`: partitions to verified zstd
+        // archives and back, erasures.
+        .target(
+            name: "SluiceRetentionJob",
+            dependencies: [
+                "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceZstd", "SluiceScheduler",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The `sessions` job: visits derived again around the marked hours, one fenced transaction a step.
+        .target(
+            name: "SluiceSessionsJob",
+            dependencies: [
+                "SluiceSessions", "SluiceRollups", "SluiceScheduler", "SluiceStore", "SluicePostgres", "SluiceCore",
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Rollups without I/O: dimensions, sketch parameters, the units that answer rollup marks.
+        .target(
+            name: "SluiceRollups",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
+        // The `rollups` job: hourly and daily rollups recomputed for the marked hours, a project's day a transaction.
+        .target(
+            name: "SluiceRollupsJob",
+            dependencies: ["SluiceRollups", "SluiceScheduler", "SluiceStore", "SluicePostgres", "SluiceCore"],
+            swiftSettings: strictSwift
+        ),
+
         // A private PostgreSQL cluster (initdb, start, stop) for the embedded default and for tests.
         .target(
             name: "EmbeddedPostgres",
@@ -232,8 +320,10 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceWorkload", "EmbeddedPostgres",
-                "SluiceIngest", "SluiceEnrichment", "SluiceSpool", "SluiceScheduler", "SluiceSchedulerCore",
-                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI",
+                "SluiceIngest", "SluiceServer", "SluiceStatsAPI", "SluiceEnrichment", "SluiceScheduler",
+                "SluiceSchedulerCore", "SluiceSessionsJob", "SluiceRollupsJob", "SluiceLoader", "SluiceSpool",
+                "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI", "SluiceRetention",
+                "SluiceRetentionJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -283,6 +373,17 @@ let package = Package(
 
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: strictSwift),
         .testTarget(
+            name: "SluiceRetentionTests", dependencies: ["SluiceRetention", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceRetentionJobTests",
+            dependencies: [
+                "SluiceRetentionJob", "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload", "SluiceHangGuard",
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "SluiceWorkloadTests",
             dependencies: ["SluiceWorkload", "SluiceEnrichment", "SluiceSegment"],
             swiftSettings: strictSwift
@@ -292,7 +393,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceSpoolTests",
-            dependencies: ["SluiceSpool", "SluiceSpoolTesting", "SluiceZstd", "SluiceHangGuard"],
+            dependencies: ["SluiceSpool", "SluiceSpoolTesting", "SluiceZstd", "SluiceHangGuard", "SluiceCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceSegmentTests", dependencies: ["SluiceSegment"], swiftSettings: strictSwift),
@@ -311,8 +412,9 @@ let package = Package(
         .testTarget(
             name: "SluiceIngestTests",
             dependencies: [
-                "SluiceIngest", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd", "SluiceTestSupport",
-                "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceSpoolTesting", "SluiceEnrichment",
+                "SluiceIngest", "SluiceServer", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
+                "SluiceTestSupport", "EmbeddedPostgres", "SluiceRing", "SluiceSpool", "SluiceSpoolTesting",
+                "SluiceEnrichment",
                 "SluiceHangGuard", "SluiceTracker", "SluiceBrowserTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -387,6 +489,50 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "SluiceStatsTests", dependencies: ["SluiceStats", "SluiceCore"], swiftSettings: strictSwift),
+        // Real PostgreSQL, real server, real HTTP: the Stats API against answers computed from the events sent.
+        .testTarget(
+            name: "SluiceStatsAPITests",
+            dependencies: [
+                "SluiceStatsAPI", "SluiceStats", "SluiceServer", "SluiceIngest", "SluiceCore", "SluicePostgres",
+                "SluiceStore", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // docs/openapi.yaml against the server's routes, the Stats API's parser and real answers.
+        .testTarget(
+            name: "SluiceOpenAPITests",
+            dependencies: [
+                "SluiceServer", "SluiceIngest", "SluiceStatsAPI", "SluiceStats", "SluiceCore", "SluicePostgres",
+                "SluiceStore", "SluiceTestSupport", "SluiceExperiments", "SluiceExperimentsStore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceSessionsTests", dependencies: ["SluiceSessions", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceRollupsTests", dependencies: ["SluiceRollups", "SluiceCore"], swiftSettings: strictSwift
+        ),
+        // Real PostgreSQL: events loaded through the loader from a real spool, the sessions and rollups jobs run
+        // under the scheduler's leases, every figure compared with one computed from the generated events.
+        .testTarget(
+            name: "SluiceAggregationTests",
+            dependencies: [
+                "SluiceSessionsJob", "SluiceRollupsJob", "SluiceSessions", "SluiceRollups", "SluiceScheduler",
+                "SluiceSchedulerCore", "SluiceLoader", "SluiceSpool", "SluiceStore", "SluicePostgres", "SluiceCore",
+                "SluiceWorkload", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

@@ -32,9 +32,12 @@ public struct LocalCluster: Sendable {
     ///
     /// - Parameters:
     ///   - durable: `false` turns off `fsync` and `synchronous_commit`, for throwaway test clusters only.
+    ///   - binDirectory: the server binaries to use; nil finds them (``findBinDirectory()``).
     /// - Throws: `LocalClusterError` with the command's output when `initdb` fails or no binaries are found.
-    public static func prepare(at dataDirectory: String, durable: Bool = true) throws -> LocalCluster {
-        let binDirectory = try findBinDirectory()
+    public static func prepare(
+        at dataDirectory: String, durable: Bool = true, binDirectory: String? = nil
+    ) throws -> LocalCluster {
+        let binDirectory = try binDirectory ?? findBinDirectory()
         let path = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         var cluster = LocalCluster(dataDirectory: path, binDirectory: binDirectory, port: 0)
         if !FileManager.default.fileExists(atPath: path + "/PG_VERSION") {

@@ -14,8 +14,8 @@ import SluiceSpool
 import SluiceStore
 import SluiceTracker
 
-/// `sluice serve` assembled: the spool locked and repaired, the dedupe window rebuilt, the committer and
-/// loader ready, and the HTTP application that runs them as services.
+/// The ingest side of `sluice serve` assembled: the spool locked and repaired, the dedupe window rebuilt, the
+/// committer and loader ready; its routes and services go into the server's one HTTP application (SluiceServer).
 ///
 /// Start-up order matters: the spool directory is locked before anything touches it, its torn tail is cut
 /// and its contents fsync'd before anything reads it (``SpoolDirectory/open(_:storage:)``), the checkpoint
@@ -40,7 +40,12 @@ package final class IngestServer: Sendable {
     package let projects: ProjectDirectory
     let enricher: Enricher
     let logger: Logger
-    /// The tracker served at `GET /sluice.js`, minified and gzipped once here.
+    /// The one deadline of this server's graceful shutdown, shared by the request handlers (their waits for
+    /// acknowledgements end there), the pipeline (the loader stops there) and the HTTP connections (those
+    /// still open then are closed).
+    package let shutdown: ShutdownDeadline
+    /// The tracker, minified and gzipped once here; the server's application serves it at `GET /sluice.js`
+    /// (SluiceServer).
     package let tracker: TrackerScript
     /// Completes the start once the database is back; nil when it was reachable at start.
     let recovery: DedupeRecovery?
@@ -78,6 +83,7 @@ package final class IngestServer: Sendable {
         self.tracker = try TrackerScript.bundled()
         self.configuration = configuration
         self.logger = logger
+        self.shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
         let spool = try spool ?? SpoolDirectory.open(configuration.spoolDirectory, storage: configuration.spoolStorage)
         let directory = spool.path
         let recovery = spool.recovery
@@ -254,59 +260,38 @@ package final class IngestServer: Sendable {
         return (dedupe, report)
     }
 
-    /// The HTTP application with the pipeline (and, unless nil, the scheduled jobs) as its services, and the
-    /// route collections of other capabilities (`routes`, each adding its routes to the router) after the ingest
-    /// routes.
-    ///
-    /// Hummingbird's service group stops its services in reverse order, the HTTP server first: in-flight
-    /// requests finish and get their answers, then the pipeline drains. One ``ShutdownDeadline`` bounds both:
-    /// connections still open at it are closed (``ConnectionDeadlines``), and the loader stops there.
-    ///
-    /// Connections: at most `maxConnections` open (Hummingbird's `MaximumAvailableConnections`: the server stops
-    /// accepting, so further ones wait in the kernel's listen backlog); each closed when idle for `idleTimeout`
-    /// (Hummingbird's idle timer) or when a request takes longer than `readTimeout` to arrive.
-    package func application(
-        jobs: [any Service] = [], routes: [(Router<IngestRequestContext>) -> Void] = [],
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = Router(context: IngestRequestContext.self)
-        let shutdown = ShutdownDeadline(allowance: configuration.shutdownDeadline)
+    /// Adds the Segment endpoints and `GET /healthz`, `/readyz` and `/metrics` to `router`.
+    package func addRoutes(to router: Router<IngestRequestContext>) {
         IngestController(
             configuration: configuration, committer: committer, projects: projects, enricher: enricher,
             shutdown: shutdown, logger: logger
         ).addRoutes(to: router)
         HealthController(committer: committer, loader: loader, spoolMaxBytes: configuration.spoolMaxBytes)
             .addRoutes(to: router)
-        TrackerRoutes(script: tracker).addRoutes(to: router)
-        for add in routes { add(router) }
+    }
+
+    /// The services the ingest routes need running: the spool committer and the loader, as one service that
+    /// drains them on graceful shutdown, until ``shutdown``'s deadline (plus `shutdownGrace` for the last sync
+    /// and COPY); and, after a start without the database, the ``DedupeRecovery`` that completes the start when
+    /// it returns. Run them after the HTTP server has stopped taking requests (Hummingbird's service group stops
+    /// its services in reverse order, the HTTP server first).
+    package func services() -> [any Service] {
         let pipeline = IngestPipeline(
             committer: committer, loader: loader, spool: spool, shutdown: shutdown, grace: configuration.shutdownGrace,
             logger: logger
         )
+        return [pipeline] + (recovery.map { [$0] } ?? [])
+    }
+
+    /// The HTTP/1 settings of every connection the server takes, whatever route it asks for: closed when idle
+    /// for `idleTimeout` (Hummingbird's idle timer), when a request takes longer than `readTimeout` to arrive,
+    /// or when still open at ``shutdown``'s deadline (``ConnectionDeadlines``).
+    package func httpChannelConfiguration() -> HTTP1Channel.Configuration {
         let readTimeout = TimeAmount(configuration.readTimeout)
-        let logger = logger
-        logger.info(
-            """
-            HTTP connections: idle timeout \(configuration.idleTimeout.components.seconds) s, read timeout \
-            \(configuration.readTimeout.components.seconds) s, at most \(configuration.maxConnections) open and \
-            \(configuration.maxInflightRequests) requests in flight, shutdown deadline \
-            \(configuration.shutdownDeadline.components.seconds) s
-            """
-        )
-        let http = HTTP1Channel.Configuration(
+        let (shutdown, logger) = (shutdown, logger)
+        return HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionDeadlines(readTimeout: readTimeout, shutdown: shutdown, logger: logger)],
             idleTimeout: TimeAmount(configuration.idleTimeout)
-        )
-        return Application(
-            router: router,
-            server: .http1(configuration: http),
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice",
-                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
-            ),
-            services: [pipeline] + (recovery.map { [$0] } ?? []) + jobs,
-            onServerRunning: onServerRunning,
-            logger: logger
         )
     }
 }

@@ -24,6 +24,16 @@ struct LoadBatch {
     private(set) var malformed: [DeadLetter] = []
     /// The UTC days of the rows' `timestamp`s (rows whose timestamp cannot be read are left out).
     private(set) var days: Set<CalendarDay> = []
+    /// Runs of consecutive tuples with the same (project, hour): the index of each run's first tuple and
+    /// its key, nil for tuples whose project or timestamp cannot be read. Rows arrive mostly in time order,
+    /// so a batch has few runs; they give the hours to mark for the rows that actually loaded.
+    private var hourRuns: [(firstTuple: Int, key: ProjectHour?)] = []
+
+    /// A project's UTC hour, as the loader marks it in `sluice.event_marks`.
+    struct ProjectHour: Hashable {
+        var projectID: Int64
+        var hour: UTCHour
+    }
 
     /// The binary `COPY` header: signature, flags 0, no extension.
     static let header: [UInt8] = {
@@ -71,6 +81,7 @@ struct LoadBatch {
         var starts: [Int] = []
         var failure: CopyTuples.FormatError?
         var recordDays: [CalendarDay] = []
+        var recordRuns: [(firstTuple: Int, key: ProjectHour?)] = []
         while true {
             let tuple: CopyTuples.Tuple
             do {
@@ -82,9 +93,16 @@ struct LoadBatch {
             }
             starts.append(tuple.range.lowerBound)
             // Rows usually arrive in time order, so comparing with the last day skips most set lookups.
-            if let timestamp = try? tuple.timestamp() {
+            let timestamp = try? tuple.timestamp()
+            if let timestamp {
                 let day = CalendarDay(timestamp)
                 if recordDays.last != day { recordDays.append(day) }
+            }
+            let key = timestamp.flatMap { time in
+                ((try? tuple.projectID()) ?? nil).map { ProjectHour(projectID: $0, hour: UTCHour(time)) }
+            }
+            if recordRuns.isEmpty || recordRuns[recordRuns.count - 1].key != key {
+                recordRuns.append((starts.count - 1, key))
             }
         }
         let validBytes = failure?.offset ?? payload.count
@@ -96,6 +114,9 @@ struct LoadBatch {
         // writer starts every segment with a record, and the reader returns them in order.
         let recordStart = recordEnd.segment == end.segment ? end : SpoolPosition(segment: recordEnd.segment, offset: 0)
         records.append((firstTuple: tupleStarts.count, start: recordStart))
+        for run in recordRuns where hourRuns.last.map({ $0.key != run.key }) ?? true {
+            hourRuns.append((tupleStarts.count + run.firstTuple, run.key))
+        }
         let base = stream.count
         tupleStarts.append(contentsOf: starts.lazy.map { base + $0 })
         stream.append(contentsOf: payload[0..<validBytes])
@@ -111,6 +132,18 @@ struct LoadBatch {
         }
         end = recordEnd
         return true
+    }
+
+    /// The distinct (project, hour) of the tuples that loaded: every tuple but those in `failed` (indices
+    /// of tuples refused and kept as dead letters).
+    func loadedHours(failed: Set<Int>) -> [ProjectHour] {
+        var hours: Set<ProjectHour> = []
+        for (index, run) in hourRuns.enumerated() {
+            guard let key = run.key, !hours.contains(key) else { continue }
+            let end = index + 1 < hourRuns.count ? hourRuns[index + 1].firstTuple : tupleStarts.count
+            if failed.isEmpty || (run.firstTuple..<end).contains(where: { !failed.contains($0) }) { hours.insert(key) }
+        }
+        return Array(hours)
     }
 
     /// Appends the trailer, making ``stream`` a complete `COPY` stream of every tuple.

@@ -1,6 +1,7 @@
 import SluiceCore
 import SluicePostgres
 import SluiceSpool
+import SluiceStore
 
 extension SpoolLoader {
     /// What one load transaction committed.
@@ -35,11 +36,12 @@ extension SpoolLoader {
             try connection.execute("BEGIN")
             do {
                 var deadLetters = batch.malformed
+                var failed: Set<Int> = []
                 var rows = 0
                 if batch.rowCount > 0 && splitting {
                     rows = try copySplitting(
                         0..<batch.rowCount, of: batch, knownToFail: true, deadLetters: &deadLetters,
-                        connection: connection
+                        failed: &failed, connection: connection
                     )
                 } else if batch.rowCount > 0 {
                     do {
@@ -64,6 +66,9 @@ extension SpoolLoader {
                 for letter in deadLetters {
                     try letter.insert(nodeID: configuration.nodeID, into: connection)
                 }
+                // The hours of the rows that loaded, for the sessions and rollups jobs, with the rows.
+                let marks = batch.loadedHours(failed: failed).map { (projectID: $0.projectID, hour: $0.hour) }
+                try MarkTable.events.insert(marks, on: connection)
                 try advanceCheckpoint(from: batch.start, to: batch.end, rows: rows, connection: connection)
                 try connection.execute("COMMIT")
                 for letter in deadLetters {
@@ -97,7 +102,7 @@ extension SpoolLoader {
     /// - Throws: any failure that is not one row's; the caller rolls the transaction back.
     private func copySplitting(
         _ range: Range<Int>, of batch: LoadBatch, knownToFail: Bool, deadLetters: inout [DeadLetter],
-        connection: PostgresConnection
+        failed: inout Set<Int>, connection: PostgresConnection
     ) throws -> Int {
         if !knownToFail || range.count == 1 {
             try connection.execute("SAVEPOINT sluice_rows")
@@ -111,6 +116,7 @@ extension SpoolLoader {
                 try connection.execute("RELEASE SAVEPOINT sluice_rows")
                 if range.count == 1 {
                     deadLetters.append(batch.deadLetter(tuple: range.lowerBound, error: DeadLetter.errorText(error)))
+                    failed.insert(range.lowerBound)
                     return 0
                 }
             }
@@ -118,12 +124,12 @@ extension SpoolLoader {
         let middle = range.lowerBound + range.count / 2
         let lettersBefore = deadLetters.count
         let left = try copySplitting(
-            range.lowerBound..<middle, of: batch, knownToFail: false, deadLetters: &deadLetters,
+            range.lowerBound..<middle, of: batch, knownToFail: false, deadLetters: &deadLetters, failed: &failed,
             connection: connection
         )
         let right = try copySplitting(
             middle..<range.upperBound, of: batch, knownToFail: deadLetters.count == lettersBefore,
-            deadLetters: &deadLetters, connection: connection
+            deadLetters: &deadLetters, failed: &failed, connection: connection
         )
         return left + right
     }

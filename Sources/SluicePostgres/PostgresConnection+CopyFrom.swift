@@ -152,6 +152,33 @@ extension PostgresConnection {
         return try endCopyIn(sql)
     }
 
+    /// Runs `COPY … FROM STDIN` with data already in the statement's format (a whole binary stream, header
+    /// and trailer included), which `body` produces in pieces and hands to `send` (a restore decompressing an
+    /// archive as it goes).
+    ///
+    /// When `body` throws, the `COPY` is aborted (nothing inserted) and the error rethrown.
+    ///
+    /// - Returns: the number of rows the server reports it copied.
+    /// - Throws: `PostgresError`, as ``copyFrom(_:chunkBytes:_:)``; or what `body` threw.
+    ///
+    /// Its own name, not another `copyFrom`: a trailing closure `{ _ in … }` would fit both bodies.
+    public func copyFromStream(
+        _ sql: String, _ body: (_ send: ([UInt8]) throws(PostgresError) -> Void) throws -> Void
+    ) throws -> Int {
+        try beginCopyIn(sql)
+        do {
+            try body { bytes throws(PostgresError) in
+                try bytes.withUnsafeBufferPointer { buffer throws(PostgresError) in
+                    try putCopyData(UnsafeRawBufferPointer(buffer), statement: sql)
+                }
+            }
+        } catch {
+            abortCopyIn(reason: "\(error)")
+            throw error
+        }
+        return try endCopyIn(sql)
+    }
+
     /// `EventRow.columns`, quoted (`"timestamp"` is a keyword) and comma-separated.
     static let eventColumnList = EventRow.columns.map { "\"\($0)\"" }.joined(separator: ", ")
 
@@ -208,7 +235,16 @@ extension PostgresConnection {
                 message: "could not end COPY: \(Self.connectionMessage(handle))", statement: Self.shortened(sql)
             )
         }
+        let outcome = copyOutcome(sql)
+        if let failure = failure ?? outcome.failure { throw failure }
+        return outcome.rows
+    }
+
+    /// Reads every result after the data of a `COPY` (either direction) has ended: the row count the server
+    /// reports, or the first error among them.
+    func copyOutcome(_ sql: String) -> (rows: Int, failure: PostgresError?) {
         var rows = 0
+        var failure: PostgresError?
         drainResults { result in
             if PQresultStatus(result) == PGRES_COMMAND_OK {
                 rows = Int(String(cString: PQcmdTuples(result))) ?? 0
@@ -216,8 +252,7 @@ extension PostgresConnection {
                 failure = Self.error(from: result, connection: handle, statement: sql)
             }
         }
-        if let failure { throw failure }
-        return rows
+        return (rows, failure)
     }
 
     /// Makes the server abandon the `COPY` (it answers with SQLSTATE 57014, which is expected and dropped)
@@ -230,7 +265,7 @@ extension PostgresConnection {
     }
 
     /// Calls `body` with each pending result and frees it, until libpq has none left.
-    private func drainResults(_ body: (OpaquePointer) -> Void) {
+    func drainResults(_ body: (OpaquePointer) -> Void) {
         while let result = PQgetResult(handle) {
             let status = PQresultStatus(result)
             body(result)
@@ -242,7 +277,7 @@ extension PostgresConnection {
     }
 
     /// Reads and discards the rows of a `COPY … TO STDOUT` that was started by mistake, and its results.
-    private func drainCopyOut() {
+    func drainCopyOut() {
         var buffer: UnsafeMutablePointer<CChar>?
         while PQgetCopyData(handle, &buffer, 0) > 0 {
             PQfreemem(buffer)

@@ -10,7 +10,7 @@ import SluicePostgres
 /// under an exclusive lock on `analytics.events`; rows that wait in the default partition for a day being
 /// created are moved into the new partition in that same transaction, so PostgreSQL's "updated partition
 /// constraint for default partition would be violated" can never stop the job, and no row is visible twice
-/// or not at all.
+/// or not at all. The hours of the moved rows are marked in `sluice.event_marks` in that transaction too.
 ///
 /// The exclusive lock is asked for with a `lock_timeout` (``lockTimeout``): a request that waits for a long
 /// query to finish would queue every loader's `COPY` behind it, so the job gives up after the timeout, lets
@@ -26,8 +26,9 @@ public struct PartitionMaintainer: Sendable {
     /// The pause after a timed-out attempt: the lower bound first, doubling up to the upper bound.
     public var lockRetryDelays: ClosedRange<Duration> = .milliseconds(500) ... .seconds(8)
 
-    /// Days before today given a partition (``PartitionWindow/backfillDays``).
-    public var backfillDays: Int { window.backfillDays }
+    /// Days before today given a partition (``PartitionWindow/daysBack``: the backfill days, or the retention
+    /// days when fewer).
+    public var backfillDays: Int { window.daysBack }
     /// Days after today given a partition (``PartitionWindow/premakeDays``).
     public var premakeDays: Int { window.premakeDays }
 
@@ -166,6 +167,15 @@ public struct PartitionMaintainer: Sendable {
                 )
                 if needsMove.contains(day) {
                     try connection.execute("INSERT INTO analytics.events SELECT * FROM sluice_moving")
+                    // The moved rows' hours, for the sessions and rollups jobs: rows that reached the default
+                    // partition other than through the loader (a restore, a manual INSERT, a Sluice from before
+                    // marks) were never marked.
+                    try connection.execute(
+                        """
+                        INSERT INTO \(MarkTable.events.name) (project_id, hour)
+                        SELECT DISTINCT project_id, date_trunc('hour', "timestamp", 'UTC') FROM sluice_moving
+                        """
+                    )
                     try connection.execute("TRUNCATE sluice_moving")
                 }
                 report.created.append(name)

@@ -1,6 +1,9 @@
 import ArgumentParser
 import SluiceExperimentsStore
+import SluiceRetentionJob
+import SluiceRollupsJob
 import SluiceScheduler
+import SluiceSessionsJob
 
 /// Every job this sluice has, in the order `sluice jobs run all` runs them. Adding a job to Sluice is adding
 /// its `CatalogJob` type to `jobs`: `sluice jobs run`, `sluice jobs status`, the scheduler in `sluice serve`,
@@ -8,7 +11,10 @@ import SluiceScheduler
 enum JobCatalog {
     static let jobs: [any CatalogJob.Type] = [
         PartitionsJob.self,
+        SessionsJob.self,
+        RollupsJob.self,
         AssignmentsJob.self,
+        RetentionJob.self,
     ]
 
     static var names: [String] { jobs.map { $0.jobName } }

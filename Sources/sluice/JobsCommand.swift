@@ -36,6 +36,8 @@ struct Jobs: ParsableCommand {
             )
         )
         var wait: String = "0"
+        @Flag(help: "retention: drop past-horizon partitions without archiving them (as SLUICE_ARCHIVE=off).")
+        var noArchive = false
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
@@ -50,7 +52,8 @@ struct Jobs: ParsableCommand {
         }
 
         func execute() throws {
-            let environment = ProcessInfo.processInfo.environment
+            var environment = ProcessInfo.processInfo.environment
+            if noArchive { environment["SLUICE_ARCHIVE"] = "off" }
             let names = try JobNames.select(name, among: JobCatalog.names)
             let settings = try SchedulerSettings(jobs: names, environment: environment)
             let patience = wait == "0" ? Duration.zero : JobDuration.parse(wait) ?? .zero

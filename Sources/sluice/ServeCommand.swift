@@ -8,7 +8,7 @@ import SluiceStore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the ingest server: Segment's HTTP Tracking API into PostgreSQL.",
+        abstract: "Run the server: Segment's HTTP Tracking API into PostgreSQL, and the Stats API for dashboards.",
         discussion: """
             Every option can also be set with the SLUICE_… environment variable named in its help; the \
             option wins. Ready when GET /readyz answers 200. GET /sluice.js serves the tracker for web pages \
@@ -63,6 +63,11 @@ struct Serve: AsyncParsableCommand {
     var maxConnections: Int?
     @Option(name: .customLong("max-inflight-requests"), help: help("The most requests read and decoded at once; more get 503 after 250 ms", env: "SLUICE_MAX_INFLIGHT_REQUESTS", default: "128"))
     var maxInflightRequests: Int?
+    // The Stats API's query pool (see StatsAPIConfiguration).
+    @Option(name: .customLong("stats-connections"), help: help("Connections (each on its own thread) that run Stats API queries", env: "SLUICE_STATS_CONNECTIONS", default: "4"))
+    var statsConnections: Int?
+    @Option(name: .customLong("stats-statement-timeout"), help: help("Seconds a Stats API query may run before it is cancelled and answered 503", env: "SLUICE_STATS_STATEMENT_TIMEOUT", default: "10"))
+    var statsStatementTimeout: Double?
     @Option(name: .customLong("log-level"), help: help("trace, debug, info, notice, warning, error or critical", env: "SLUICE_LOG_LEVEL", default: "info"))
     var logLevel: String?
     @OptionGroup var database: DatabaseOptions
@@ -72,7 +77,8 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-interval"),
         help: ArgumentHelp(
             "How often a job runs, NAME=DURATION (e.g. partitions=15m; 90, 90s, 15m, 2h, 1d); repeatable "
-                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h, assignments 5m).",
+                + "(env SLUICE_JOB_INTERVAL_NAME; default per job: partitions 1h, sessions 1m, rollups 1m, "
+                + "assignments 5m).",
             valueName: "name=duration"
         )
     )
@@ -81,7 +87,8 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("job-lease-timeout"),
         help: ArgumentHelp(
             "How soon another node may take over a job whose holder died, NAME=DURATION; repeatable "
-                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m, assignments 2m).",
+                + "(env SLUICE_JOB_LEASE_TIMEOUT_NAME; default per job: partitions 1m, sessions 2m, rollups 2m, "
+                + "assignments 2m).",
             valueName: "name=duration"
         )
     )

@@ -4,16 +4,18 @@ import Logging
 import ServiceLifecycle
 import SluiceCore
 import SluiceEnrichment
-import SluiceExperimentsAPI
 import SluiceIngest
 import SluicePostgres
 import SluiceScheduler
+import SluiceServer
+import SluiceStatsAPI
 import SluiceSpool
 import SluiceStore
 
 /// `sluice serve`'s options merged with their `SLUICE_…` variables (the option wins), validated.
 struct ServeSettings {
     var configuration: IngestConfiguration
+    var stats: StatsAPIConfiguration
     var runJobs: Bool
     var logLevel: Logger.Level
     var scheduler: SchedulerSettings
@@ -112,6 +114,17 @@ struct ServeSettings {
         )
         self.configuration = configuration
 
+        var stats = StatsAPIConfiguration(connectionString: "")
+        stats.poolSize = try positive(
+            value(command.statsConnections, "SLUICE_STATS_CONNECTIONS", stats.poolSize), "--stats-connections"
+        )
+        let timeout = try value(command.statsStatementTimeout, "SLUICE_STATS_STATEMENT_TIMEOUT", 10.0)
+        guard timeout >= 0.001, timeout <= 86_400 else {
+            throw ValidationError("--stats-statement-timeout must be from 0.001 to 86400 seconds, not \(timeout)")
+        }
+        stats.statementTimeout = .milliseconds(Int64((timeout * 1000).rounded()))
+        self.stats = stats
+
         runJobs = !(command.noJobs || ["1", "true", "yes"].contains(environment["SLUICE_NO_JOBS"]?.lowercased() ?? ""))
         let level = try value(command.logLevel, "SLUICE_LOG_LEVEL", "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
@@ -163,10 +176,14 @@ struct ServeSettings {
 
         let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
         let server = try IngestServer(configuration: configuration, spool: openedSpool, secret: secret, logger: logger)
-        var jobs: [any Service] = []
+        var composition = SluiceApplication(ingest: server, logger: logger)
+        var stats = self.stats
+        stats.connectionString = configuration.connectionString
+        composition.addStats(stats)
+        composition.addExperiments(connectionString: configuration.connectionString)
         if runJobs {
-            jobs.append(
-                Scheduler(
+            composition.add(
+                service: Scheduler(
                     connectionString: configuration.connectionString,
                     holder: JobHolder.identity(role: configuration.nodeID), entries: scheduler.entries,
                     metrics: SchedulerMetrics(registry: IngestMetrics.registry, jobs: scheduler.entries.map(\.job.name)),
@@ -174,14 +191,9 @@ struct ServeSettings {
                 )
             )
         }
-        let definitions = ExperimentDefinitionCache(connectionString: configuration.connectionString, logger: logger)
-        let experiments = ExperimentsController(
-            cache: definitions, projectForWriteKey: { [projects = server.projects] in await projects.projectID(writeKey: $0) },
-            connectionString: configuration.connectionString, logger: logger
-        )
         let ack = configuration.ack
         let spool = configuration.spoolDirectory
-        let app = server.application(jobs: [definitions] + jobs, routes: [{ experiments.addRoutes(to: $0) }]) { channel in
+        let app = composition.application { channel in
             let address = channel.localAddress
             Terminal.note(
                 "listening on http://\(address?.ipAddress ?? "?"):\(address?.port ?? 0) "

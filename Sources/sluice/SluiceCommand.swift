@@ -16,7 +16,10 @@ struct Sluice: AsyncParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 64 bad usage.
             """,
         version: SluiceVersion.current,
-        subcommands: [Migrate.self, Projects.self, Serve.self, Spool.self, Jobs.self, Experiments.self, Bench.self]
+        subcommands: [
+            Migrate.self, Projects.self, Serve.self, Spool.self, Jobs.self, Experiments.self, Archive.self, Forget.self,
+            Bench.self,
+        ]
     )
 }
 

@@ -6,6 +6,7 @@ import SluiceCore
 import SluiceHangGuard
 import SluiceIngest
 import SluicePostgres
+import SluiceServer
 import SluiceStore
 import SluiceTestSupport
 import Synchronization
@@ -58,8 +59,9 @@ final class IngestHarness: Sendable {
         let server = try IngestServer(
             configuration: configuration(change), secret: Array(repeating: 7, count: 32), logger: logger
         )
-        return try await withRunningApplication(logger: logger, { server.application(onServerRunning: $0) }) { port in
-            try await body(RunningServer(server: server, port: port))
+        let application = SluiceApplication(ingest: server, logger: logger)
+        return try await withRunningApplication(logger: logger, { application.application(onServerRunning: $0) }) {
+            try await body(RunningServer(server: server, port: $0))
         }
     }
 

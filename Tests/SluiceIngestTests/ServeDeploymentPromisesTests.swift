@@ -215,6 +215,9 @@ import Testing
         // One request to the variant endpoint, for an experiment no project has.
         let variant = try await HTTP.get("\(server.url)/v1/experiments/no-such-test/variant?userId=u-1")
         #expect(variant.status == 401 || variant.status == 404, "\(variant.body)")
+        // One Stats API request without its read key.
+        let stats = try await HTTP.get("\(server.url)/v1/stats/aggregate")
+        #expect(stats.status == 401, "\(stats.body)")
 
         let database = try PostgresConnection(setup.databaseURL)
         func lastSuccess() throws -> Double? {
@@ -280,6 +283,8 @@ import Testing
             "sluice_spool_checkpoint_ahead_total": ("sluice_spool_checkpoint_ahead_total", [:], 0),
             "sluice_experiment_variant_requests_total": ("sluice_experiment_variant_requests_total", [:], 1),
             "sluice_experiment_definitions": ("sluice_experiment_definitions", [:], 0),
+            "sluice_stats_requests_total": ("sluice_stats_requests_total", ["endpoint": "aggregate", "status": "401"], 1),
+            "sluice_stats_request_seconds": ("sluice_stats_request_seconds_count", ["endpoint": "aggregate"], 1),
         ]
         // Values that depend on when they are read: the window's span (from its oldest id, received during this
         // test, to now) and the definition cache's reloads (at start, then on an interval).

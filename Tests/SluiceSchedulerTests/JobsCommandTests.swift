@@ -170,7 +170,7 @@ import Testing
         }
         // The same runs as the table holds, newest first per job, jobs by name.
         var expected: [RecordedRun] = []
-        for job in ["assignments", "flaky", "partitions"] {
+        for job in ["assignments", "flaky", "partitions", "retention", "rollups", "sessions"] {
             expected += try RecordedRun.all(job, on: connection).reversed()
         }
         #expect(objects.count == expected.count)
@@ -184,14 +184,17 @@ import Testing
             #expect(started == Timestamp(unixMicroseconds: run.startedAt).iso8601(fractionDigits: 3))
             #expect((object["finishedAt"] as? String) != nil)
         }
-        #expect(objects.map { $0["job"] as? String } == ["assignments", "flaky", "partitions", "partitions"])
+        #expect(
+            objects.map { $0["job"] as? String }
+                == ["assignments", "flaky", "partitions", "partitions", "retention", "rollups", "sessions"]
+        )
         let flakyRun = objects.first { $0["job"] as? String == "flaky" }
         #expect(flakyRun?["error"] as? String == "injected failure: the job threw")
 
         let table = try await SluiceBinary.run(["jobs", "status", "--last", "1", "--database-url", url])
         #expect(table.status == 0, "\(table.output)")
         let lines = table.output.split(separator: "\n")
-        #expect(lines.count == 4, "\(table.output)")
+        #expect(lines.count == 7, "\(table.output)")
         #expect(lines.first?.hasPrefix("JOB ") == true && lines.first?.contains("ROWS") == true)
         let flaky = lines.first { $0.hasPrefix("flaky ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true)
@@ -210,10 +213,12 @@ import Testing
     }
 
     @Test func badJobNamesAndSettingsExit64WithOneLineSayingWhatIsAccepted() async throws {
-        let unknown = try await SluiceBinary.run(["jobs", "run", "sessions"])
+        let unknown = try await SluiceBinary.run(["jobs", "run", "nosuchjob"])
         #expect(unknown.status == 64)
         #expect(
-            unknown.output.contains("unknown job 'sessions'; the jobs are: partitions, assignments, all"),
+            unknown.output.contains(
+                "unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups, assignments, retention, all"
+            ),
             "\(unknown.output)"
         )
         #expect(try await SluiceBinary.run(["jobs", "run", "partitions", "--wait", "forever"]).status == 64)
@@ -221,10 +226,12 @@ import Testing
         let badInterval = try await SluiceBinary.run(["serve", "--job-interval", "partitions=0"])
         #expect(badInterval.status == 64)
         #expect(badInterval.output.contains("'0' is not a duration"), "\(badInterval.output)")
-        let unknownJob = try await SluiceBinary.run(["serve", "--job-interval", "rollups=1h"])
+        let unknownJob = try await SluiceBinary.run(["serve", "--job-interval", "nosuchjob=1h"])
         #expect(unknownJob.status == 64)
         #expect(
-            unknownJob.output.contains("unknown job 'rollups'; the jobs are: partitions, assignments"),
+            unknownJob.output.contains(
+                "unknown job 'nosuchjob'; the jobs are: partitions, sessions, rollups, assignments"
+            ),
             "\(unknownJob.output)"
         )
         #expect(try await SluiceBinary.run(["serve", "--job-lease-timeout", "partitions"]).status == 64)

@@ -1,0 +1,17 @@
+/// One row of a mark table (`sluice.event_marks`, `sluice.rollup_marks`): the rows of `projectID` in `hour`
+/// changed, so what is computed from that hour must be computed again.
+///
+/// Marks are append-only: the same hour may be marked many times, and a job that has done the work deletes
+/// exactly the ids it read.
+public struct HourMark: Sendable, Hashable {
+    /// The mark's row id.
+    public var id: Int64
+    public var projectID: Int64
+    public var hour: UTCHour
+
+    public init(id: Int64, projectID: Int64, hour: UTCHour) {
+        self.id = id
+        self.projectID = projectID
+        self.hour = hour
+    }
+}

@@ -1,0 +1,108 @@
+// SluiceSessionsJob: the `sessions` job — visits (analytics.sessions) derived again, incrementally, around the
+// hours whose events changed, as sluice.event_marks says; each step one fenced transaction.
+
+import Foundation
+import SluiceCore
+import SluicePostgres
+import SluiceScheduler
+import SluiceSessions
+import SluiceStore
+
+/// The `sessions` job: reads the event marks, plans steps (`SessionPlan`), and runs each step in one fenced
+/// transaction that deletes the visits around the step's hours, derives them again from the events,
+/// marks the changed hours for the `rollups` job and deletes the step's event marks.
+///
+/// A run that fails or stops half-way leaves every finished step committed and the rest of the marks in
+/// place: the next run does what is left, and a step done twice gives the same visits.
+public struct SessionsJob: CatalogJob {
+    public static let jobName = "sessions"
+    public static let about = """
+        sessions: derive the visits (analytics.sessions; 30 minutes without an event ends one) again around \
+        the hours whose events changed, as the loader marked them in sluice.event_marks, a UTC day at most \
+        per transaction, and mark those hours for the rollups job; every minute in sluice serve.
+        """
+
+    public let rule: VisitRule
+    /// Marks read at a time; a run goes on reading until none is left.
+    public let markBatch: Int
+    public var defaultInterval: Duration { .seconds(60) }
+    public var leaseTimeout: Duration { .seconds(120) }
+
+    public init(rule: VisitRule = .standard, markBatch: Int = 20_000) {
+        precondition(markBatch > 0, "markBatch must be positive")
+        self.rule = rule
+        self.markBatch = markBatch
+    }
+
+    /// The job reads no settings of its own.
+    public init(environment: [String: String]) throws {
+        self.init()
+    }
+
+    public func run(_ context: JobContext) throws -> JobOutcome {
+        let connection = context.connection
+        try AggregationSession.prepare(connection)
+        try connection.execute(SessionsSQL.createWindows)
+        var totals = SessionsOutcome()
+        while !context.shouldStop {
+            let marks = try MarkTable.events.oldest(markBatch, on: connection)
+            if marks.isEmpty { break }
+            let plan = SessionPlan(marks: marks)
+            for step in plan.steps {
+                if context.shouldStop { break }
+                try context.checkLease()
+                totals.add(try run(step, context))
+            }
+        }
+        return JobOutcome(rowsTouched: totals.deleted + totals.inserted, summary: totals.summary)
+    }
+
+    /// One step in one fenced transaction.
+    func run(_ step: SessionStep, _ context: JobContext) throws -> SessionsOutcome {
+        let window = step.overlapWindow(rule)
+        let hours = "{" + step.hours.hours.map(\.description).joined(separator: ",") + "}"
+        return try context.transaction { connection in
+            let planned = try connection.query(
+                SessionsSQL.deleteAndPlan,
+                [
+                    String(step.projectID), step.hours.start.iso8601String, step.hours.end.iso8601String,
+                    window.from.iso8601String, window.through.iso8601String,
+                    step.earliestShortVisitStart(rule).iso8601String, hours,
+                ]
+            )
+            var outcome = SessionsOutcome(steps: 1, marks: Int64(step.markIDs.count))
+            outcome.deleted = Int64(try planned.int(0, 0) ?? 0)
+            if let persons = try planned.int(0, 1), persons > 0, let lo = planned.string(0, 2),
+                let hi = planned.string(0, 3)
+            {
+                let derived = try connection.query(
+                    SessionsSQL.derive, [String(step.projectID), lo, hi, rule.intervalText]
+                )
+                outcome.inserted = Int64(try derived.int(0, 0) ?? 0)
+            }
+            try MarkTable.events.delete(step.markIDs, on: connection)
+            return outcome
+        }
+    }
+}
+
+/// What a run of the sessions job did, summed over its steps.
+struct SessionsOutcome {
+    var steps = 0
+    var marks: Int64 = 0
+    var deleted: Int64 = 0
+    var inserted: Int64 = 0
+
+    mutating func add(_ other: SessionsOutcome) {
+        steps += other.steps
+        marks += other.marks
+        deleted += other.deleted
+        inserted += other.inserted
+    }
+
+    var summary: String {
+        steps == 0
+            ? "no event marks"
+            : "\(steps) step(s) for \(marks) event mark(s): \(inserted) visit(s) derived, \(deleted) replaced"
+    }
+}

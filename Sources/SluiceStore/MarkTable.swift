@@ -1,0 +1,90 @@
+import SluiceCore
+import SluicePostgres
+
+/// One of the two tables of marks, `sluice.event_marks` and `sluice.rollup_marks`: rows saying that the
+/// rows of a project in a UTC hour changed, so what is computed from them is stale.
+///
+/// Writers only ever insert (no unique key, nothing to wait for), so marking never waits on the locks of a
+/// job that is reading or deleting marks. A job reads the oldest marks, does the work, and deletes exactly
+/// the ids it read in the transaction that did it: a mark inserted meanwhile, or by a transaction that had
+/// not committed when the job read (its id may be lower), stays for the next run.
+public struct MarkTable: Sendable, Equatable {
+    /// The table's qualified name.
+    public let name: String
+
+    /// Hours whose events changed: written by the loader in the transaction of the rows, and by the
+    /// partitions job when it moves rows out of the default partition; read by the sessions job.
+    public static let events = MarkTable(name: "sluice.event_marks")
+    /// Hours whose rollup buckets must be recomputed: written by the sessions job, read by the rollups job.
+    public static let rollups = MarkTable(name: "sluice.rollup_marks")
+
+    private init(name: String) {
+        self.name = name
+    }
+
+    /// `INSERT` of the marks in `$1` (project ids) and `$2` (hours since the Unix epoch), two arrays of equal
+    /// length, as ``arrayParameters(_:)`` writes them.
+    public var insertStatement: String {
+        """
+        INSERT INTO \(name) (project_id, hour)
+        SELECT project_id, to_timestamp(hour * 3600) FROM unnest($1::bigint[], $2::bigint[]) AS m(project_id, hour)
+        """
+    }
+
+    /// The two array parameters of ``insertStatement`` for `marks`.
+    public static func arrayParameters(_ marks: some Collection<(projectID: Int64, hour: UTCHour)>) -> [String] {
+        [
+            "{" + marks.map { String($0.projectID) }.joined(separator: ",") + "}",
+            "{" + marks.map { String($0.hour.unixHour) }.joined(separator: ",") + "}",
+        ]
+    }
+
+    /// Marks `marks`, in one statement on `connection` (inside the caller's transaction, if any); nothing
+    /// for none.
+    /// - Throws: `PostgresError`.
+    public func insert(_ marks: some Collection<(projectID: Int64, hour: UTCHour)>, on connection: PostgresConnection)
+        throws(PostgresError)
+    {
+        guard !marks.isEmpty else { return }
+        try connection.query(insertStatement, Self.arrayParameters(marks))
+    }
+
+    /// The oldest `limit` marks, by id.
+    /// - Throws: `PostgresError`.
+    public func oldest(_ limit: Int, on connection: PostgresConnection) throws(PostgresError) -> [HourMark] {
+        let result = try connection.query(
+            """
+            SELECT id, project_id, floor(extract(epoch FROM hour) / 3600)::bigint
+            FROM \(name) ORDER BY id LIMIT $1
+            """,
+            [String(limit)]
+        )
+        var marks: [HourMark] = []
+        marks.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount {
+            guard let id = try result.int(row, 0), let project = try result.int(row, 1),
+                let hour = try result.int(row, 2)
+            else { continue }
+            marks.append(HourMark(id: Int64(id), projectID: Int64(project), hour: UTCHour(unixHour: Int64(hour))))
+        }
+        return marks
+    }
+
+    /// Deletes the marks `ids`, inside the caller's transaction (the one that did their work).
+    /// - Returns: how many there were.
+    /// - Throws: `PostgresError`.
+    @discardableResult
+    public func delete(_ ids: [Int64], on connection: PostgresConnection) throws(PostgresError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try connection.query(
+            "DELETE FROM \(name) WHERE id = ANY($1::bigint[])",
+            ["{" + ids.map(String.init).joined(separator: ",") + "}"]
+        ).affectedRows
+    }
+
+    /// How many marks wait.
+    /// - Throws: `PostgresError`.
+    public func count(on connection: PostgresConnection) throws(PostgresError) -> Int {
+        try connection.query("SELECT count(*) FROM \(name)").int(0, 0) ?? 0
+    }
+}

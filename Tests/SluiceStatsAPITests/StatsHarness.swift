@@ -1,0 +1,224 @@
+import EmbeddedPostgres
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SluiceHangGuard
+import SluiceIngest
+import SluicePostgres
+import SluiceServer
+import SluiceStatsAPI
+import SluiceStore
+import SluiceTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A real `sluice serve` in the test process — the one HTTP application with ingest and the Stats API — on a
+/// fresh migrated database with one project, a spool in a temporary directory and a free loopback port.
+final class StatsHarness: Sendable {
+    let connectionString: String
+    let spoolDirectory: String
+    let projectID: Int64
+    let writeKey: String
+    let readKey: String
+
+    /// - Parameter connectionString: a database to use (migrated here); a fresh one of the shared test
+    ///   cluster when nil.
+    init(label: String, connectionString: String? = nil) throws {
+        self.connectionString = try connectionString ?? TestDatabase.fresh(label)
+        let connection = try PostgresConnection(self.connectionString)
+        try Migrator.bundled().migrate(connection)
+        let created = try ProjectStore.create(name: "Stats \(label)", on: connection)
+        projectID = created.project.id
+        writeKey = created.project.writeKey
+        readKey = created.readKey
+        spoolDirectory = FileManager.default.temporaryDirectory.path + "/sluice-stats-spool-\(UUID().uuidString)"
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: spoolDirectory) }
+
+    func connection() throws -> PostgresConnection { try PostgresConnection(connectionString) }
+
+    /// Starts the server, runs `body` with it, then shuts it down gracefully.
+    func withServer<T: Sendable>(
+        stats change: (inout StatsAPIConfiguration) -> Void = { _ in },
+        _ body: (StatsServer) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "sluice-stats-test")
+        logger.logLevel = .critical
+        var configuration = IngestConfiguration(connectionString: connectionString)
+        configuration.port = 0
+        configuration.spoolDirectory = spoolDirectory
+        configuration.shutdownDeadline = .seconds(20)
+        let ingest = try IngestServer(
+            configuration: configuration, secret: Array(repeating: 7, count: 32), logger: logger)
+        var stats = StatsAPIConfiguration(connectionString: connectionString)
+        stats.poolSize = 2
+        change(&stats)
+        var composition = SluiceApplication(ingest: ingest, logger: logger)
+        let pool = composition.addStats(stats)
+        let port = AsyncStream<Int>.makeStream()
+        let app = composition.application { channel in
+            port.continuation.yield(channel.localAddress?.port ?? 0)
+            port.continuation.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = port.stream.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            running.cancel()
+            throw HarnessError("the server did not start")
+        }
+        let server = StatsServer(harness: self, ingest: ingest, pool: pool, port: bound)
+        do {
+            let result = try await body(server)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            throw error
+        }
+    }
+
+    /// Runs `sluice jobs run NAME` (the built binary) against the database, for each job in turn.
+    func runJobs(_ names: [String] = ["partitions", "sessions", "rollups"]) async throws {
+        for name in names {
+            let run = try await SluiceBinary.run(["jobs", "run", name, "--database-url", connectionString])
+            try #require(run.status == 0, "sluice jobs run \(name) exited \(run.status): \(run.output)")
+        }
+    }
+}
+
+/// A server started by ``StatsHarness``.
+struct StatsServer: Sendable {
+    let harness: StatsHarness
+    let ingest: IngestServer
+    let pool: StatsQueryPool
+    let port: Int
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Sends `events` (Segment JSON objects) in batches of 100 with the write key; every one must be taken.
+    func send(_ events: [String]) async throws {
+        for start in stride(from: 0, to: events.count, by: 100) {
+            let batch = #"{"batch":[\#(events[start..<min(start + 100, events.count)].joined(separator: ","))]}"#
+            let answer = try await HTTP.send(
+                "POST", baseURL + "/v1/batch", body: batch, headers: ["Authorization": HTTP.basic(harness.writeKey)]
+            )
+            try #require(answer.status == 200 && answer.body == #"{"success":true}"#, "ingest answered \(answer)")
+        }
+    }
+
+    /// Waits until every event acknowledged so far is committed in PostgreSQL.
+    func waitUntilLoaded() throws {
+        let target = ingest.committer.committedEnd
+        try HangGuard.bounded("the loader to reach \(target) (it is at \(ingest.loader.position))") {
+            ingest.loader.waitUntilLoaded(target, timeout: $0)
+        }
+    }
+
+    /// `GET /v1/stats/<path>` with the read key (or `authorization` as the whole header, nil for none).
+    func stats(_ path: String, authorization: String?? = .none) async throws -> HTTPAnswer {
+        var headers: [String: String] = [:]
+        switch authorization {
+        case .none: headers["Authorization"] = "Bearer \(harness.readKey)"
+        case .some(.some(let value)): headers["Authorization"] = value
+        case .some(.none): break
+        }
+        return try await HTTP.send("GET", baseURL + "/v1/stats/" + path, headers: headers)
+    }
+
+    /// The JSON of a 200 answer to `GET /v1/stats/<path>`.
+    func json(_ path: String) async throws -> Any {
+        let answer = try await stats(path)
+        try #require(answer.status == 200, "GET \(path) answered \(answer)")
+        return try JSONSerialization.jsonObject(with: Data(answer.body.utf8))
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// An HTTP answer.
+struct HTTPAnswer: Sendable, CustomStringConvertible {
+    let status: Int
+    let headers: [String: String]
+    let body: String
+
+    var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
+    var description: String { "\(status) \(body)" }
+}
+
+/// Plain HTTP requests through URLSession: real TCP connections to the server.
+enum HTTP {
+    /// A session of these tests' own: `URLSession.shared` is shared with every suite of the process and
+    /// caps the connections per host, so requests of other suites to 127.0.0.1 could hold back the stuck
+    /// requests a test counts on being in flight.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        return URLSession(configuration: configuration)
+    }()
+
+    static func send(_ method: String, _ url: String, body: String? = nil, headers: [String: String] = [:])
+        async throws -> HTTPAnswer
+    {
+        var request = URLRequest(url: try #require(URL(string: url), "not a URL: \(url)"))
+        request.httpMethod = method
+        request.timeoutInterval = 600
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await session.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            fields[String(describing: name).lowercased()] = String(describing: value)
+        }
+        return HTTPAnswer(status: http.statusCode, headers: fields, body: String(decoding: data, as: UTF8.self))
+    }
+
+    static func basic(_ writeKey: String) -> String {
+        "Basic " + Data("\(writeKey):".utf8).base64EncodedString()
+    }
+}
+
+/// The `sluice` binary that `swift build --build-tests` puts beside the test bundle.
+enum SluiceBinary {
+    static var path: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
+    }
+
+    struct Run {
+        let status: Int32
+        let output: String
+    }
+
+    /// Runs the binary to its end, off the cooperative pool; one still running after ``HangGuard/limit`` is
+    /// reported hung.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: path), "build it with swift build --build-tests")
+        let settings = environment.map { "\($0.key)=\($0.value)" }
+        let child = try BackgroundProcess(
+            ["/usr/bin/env", "-u", "SLUICE_DATABASE_URL"] + settings + [path] + arguments)
+        let status = try await offThePool { try child.wait(timeout: HangGuard.limit) }
+        return Run(status: status, output: child.log)
+    }
+}
+
+/// Runs blocking work on a thread of its own, so that it does not hold one of the few threads of Swift
+/// concurrency's cooperative pool that every test of the process shares.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
