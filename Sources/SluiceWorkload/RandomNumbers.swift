@@ -4,13 +4,13 @@
 
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64 as its authors recommend: small, fast and of
 /// good statistical quality, and identical on every platform, unlike `SystemRandomNumberGenerator`.
-struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         var splitMix = seed
         func nextSplitMix() -> UInt64 {
             splitMix &+= 0x9E37_79B9_7F4A_7C15
@@ -25,7 +25,7 @@ struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         s3 = nextSplitMix()
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0

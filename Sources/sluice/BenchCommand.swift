@@ -5,7 +5,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure Sluice against the baseline on this machine.",
         subcommands: [
             BenchCopy.self, BenchIngest.self, BenchDedupe.self, BenchJobs.self, BenchQuery.self,
-            BenchExperiments.self, BenchRetention.self,
+            BenchExperiments.self, BenchRetention.self, BenchFaults.self,
         ]
     )
 }

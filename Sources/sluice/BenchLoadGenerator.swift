@@ -91,7 +91,9 @@ final class HTTPConnection {
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var pending: [UInt8] = []
 
-    init(host: String, port: Int) throws {
+    /// - Parameter receiveTimeout: seconds a read may wait before the exchange throws; nil waits as long as
+    ///   it takes.
+    init(host: String, port: Int, receiveTimeout: Int? = nil) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_in()
@@ -113,6 +115,10 @@ final class HTTPConnection {
         }
         var on: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        if let receiveTimeout {
+            var limit = timeval(tv_sec: receiveTimeout, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
     }
 
     deinit { close(socket) }

@@ -7,20 +7,11 @@ import Testing
 
 /// The `sluice` binary as a user runs it: exit codes, one-line errors, output formats.
 @Suite struct SluiceCommandTests {
-    struct Run {
-        let status: Int32
-        let output: String
-        var errorLines: [Substring] { output.split(separator: "\n").filter { $0.hasPrefix("sluice: error:") } }
-    }
+    typealias Run = SluiceBinary.Run
 
     /// Runs the binary built beside the test bundle, with extra environment variables.
     func sluice(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("sluice").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build it with swift build --build-tests")
-        let settings = environment.map { "\($0.key)=\($0.value)" }
-        let child = try ChildProcess.run(["/usr/bin/env", "-u", "SLUICE_DATABASE_URL"] + settings + [binary] + arguments)
-        return Run(status: child.status, output: child.output)
+        try SluiceBinary.run(arguments, environment: environment)
     }
 
     @Test func anUnreachableDatabaseIsOneLineAndExitCode1() throws {

@@ -5,8 +5,8 @@ import Foundation
 /// test in the process shares and which has only as many threads as the machine has cores.
 ///
 /// `body` runs outside the test's task, so it must not call `#expect`: return what to check.
-enum OwnThread {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public enum OwnThread {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()
         }

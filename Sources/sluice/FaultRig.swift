@@ -1,0 +1,156 @@
+import EmbeddedPostgres
+import Foundation
+import SluiceCore
+import SluicePostgres
+import SluiceStore
+import SluiceWorkload
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the fault table breaks: a private PostgreSQL cluster, one `sluice serve` child on a fixed port (so
+/// clients reconnect to the same address after a restart, as behind a service manager), and the server's
+/// spool, on a small tmpfs of its own when the process may mount one.
+///
+/// Not thread-safe: the fault table drives it from one thread while the load client's threads only talk
+/// HTTP to the server.
+final class FaultRig {
+    let directory: String
+    var cluster: LocalCluster
+    let port: Int
+    let spool: String
+    /// Whether the spool is on a tmpfs this rig mounted (and can fill).
+    let spoolVolumeBytes: Int?
+    private(set) var server: BackgroundProcess?
+    /// Every server's log, in order, kept for the report of a failed run.
+    private(set) var serverLogs: [String] = []
+
+    static let nodeID = "faults"
+
+    var databaseURL: String { cluster.connectionString(database: "sluice") }
+
+    init(spoolVolumeBytes volumeBytes: Int) throws {
+        directory = FileManager.default.temporaryDirectory.path + "/sluice-faults-\(getpid())"
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        cluster = try LocalCluster.prepare(at: directory + "/postgres", durable: true)
+        try cluster.start()
+        port = try LocalCluster.freeLoopbackPort()
+        spool = directory + "/spool"
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        spoolVolumeBytes = Self.mountTmpfs(at: spool, bytes: volumeBytes) ? volumeBytes : nil
+
+        let admin = try PostgresConnection.connect(cluster.connectionString(), retry: .never)
+        try admin.execute("CREATE DATABASE sluice")
+        let connection = try PostgresConnection.connect(databaseURL, retry: .never)
+        _ = try Migrator.bundled().migrate(connection)
+        try PartitionMaintainer(backfillDays: 2, premakeDays: 2).run(connection, today: CalendarDay(Timestamp.now()))
+    }
+
+    /// A new connection to the rig's database (the cluster must be running).
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection.connect(databaseURL, retry: .never)
+    }
+
+    // MARK: - The server
+
+    /// Starts `sluice serve` and waits until it listens. Works while PostgreSQL is down once the server has
+    /// run against it before.
+    func startServer() throws {
+        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let process = try BackgroundProcess(
+            [
+                binary, "serve", "--port", String(port), "--no-jobs", "--node-id", Self.nodeID, "--spool-dir", spool,
+                "--ack", "durable", "--shutdown-deadline", "20", "--database-url", databaseURL,
+            ],
+            environment: ["SLUICE_LOG_LEVEL": "warning"]
+        )
+        server = process
+        _ = try process.waitForLine(containing: "listening on http://", timeout: .seconds(120))
+    }
+
+    /// Sends `signal` to the server and waits for it to exit; returns its exit status.
+    @discardableResult
+    func stopServer(_ signal: Int32) throws -> Int32 {
+        guard let server else { return 0 }
+        server.signal(signal)
+        let status = try server.wait(timeout: .seconds(120))
+        serverLogs.append(server.log)
+        self.server = nil
+        return status
+    }
+
+    // MARK: - PostgreSQL
+
+    func stopPostgres() throws { try cluster.stop() }
+
+    /// Starts PostgreSQL again on the port the server already knows.
+    func startPostgres() throws { try cluster.start(port: cluster.port) }
+
+    // MARK: - The spool
+
+    /// The newest segment file, where the server appends.
+    func newestSegment() throws -> String? {
+        try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".seg") }.sorted().last
+            .map { spool + "/" + $0 }
+    }
+
+    /// Appends `bytes` random bytes to the newest segment: the torn tail a crash in the middle of a write
+    /// leaves.
+    func tearSpoolTail(bytes: Int, seed: UInt64) throws -> String {
+        guard let path = try newestSegment() else { throw BenchError("the spool has no segment to tear") }
+        var generator = Xoshiro256StarStar(seed: seed)
+        let garbage = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(garbage))
+        try handle.close()
+        return path
+    }
+
+    /// Fills the spool's volume to the last byte with a file beside the segments; call again to take back
+    /// what the server has freed since. Returns the bytes the filler holds.
+    @discardableResult
+    func fillSpoolVolume() -> Int {
+        let path = spool + "/filler"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard descriptor >= 0 else { return 0 }
+        defer { close(descriptor) }
+        let chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var size = 64 * 1024
+        while size >= 1 {
+            let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, size) }
+            if written <= 0 { size /= 2 }
+        }
+        var status = stat()
+        return fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+    }
+
+    func freeSpoolVolume() {
+        try? FileManager.default.removeItem(atPath: spool + "/filler")
+    }
+
+    // MARK: - Cleaning up
+
+    func tearDown() {
+        if let server {
+            server.signal(SIGKILL)
+            _ = try? server.wait()
+            serverLogs.append(server.log)
+        }
+        server = nil
+        try? cluster.stop(immediate: true)
+        if spoolVolumeBytes != nil { _ = Self.run(["/bin/umount", spool]) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func mountTmpfs(at path: String, bytes: Int) -> Bool {
+        guard geteuid() == 0 else { return false }
+        return run(["/bin/mount", "-t", "tmpfs", "-o", "size=\(bytes),mode=0755", "tmpfs", path])
+    }
+
+    private static func run(_ arguments: [String]) -> Bool {
+        (try? ChildProcess.run(arguments).status) == 0
+    }
+}
