@@ -22,12 +22,15 @@ import Testing
             try lock.execute("BEGIN; LOCK TABLE analytics.rollup_daily IN ACCESS EXCLUSIVE MODE")
 
             let finished = Finished()
-            let stuck = (0..<4).map { _ in
+            func stuckRequest() -> Task<HTTPAnswer, any Error> {
                 Task {
                     defer { finished.count.add(1, ordering: .relaxed) }
                     return try await server.stats("aggregate?metrics=visitors,pageviews")
                 }
             }
+            // Two requests first, until both hold a connection: sent together with the next two, all four
+            // could reach the queue before a pool thread takes one, and the last two would be refused.
+            var stuck = [stuckRequest(), stuckRequest()]
             let watcher = try harness.connection()
             try await HangGuard.wait(for: "both stats connections wait on the lock") {
                 try watcher.query(
@@ -37,6 +40,7 @@ import Testing
                     """
                 ).int(0, 0) == 2
             }
+            stuck += [stuckRequest(), stuckRequest()]
             try await HangGuard.wait(for: "two more queries wait in the pool's queue") { server.pool.queuedCount == 2 }
             // The pool is full: the next dashboard request is refused at once.
             let refused = try await server.stats("aggregate")
