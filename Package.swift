@@ -366,7 +366,9 @@ let package = Package(
         // Shared helpers for tests: a real, throwaway PostgreSQL; a seeded random generator.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceCore", "SluiceExperiments"],
+            dependencies: [
+                "EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceCore", "SluiceExperiments", "SluiceHangGuard",
+            ],
             path: "Tests/SluiceTestSupport",
             swiftSettings: strictSwift
         ),

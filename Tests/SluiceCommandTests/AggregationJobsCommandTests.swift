@@ -6,9 +6,9 @@ import Testing
 
 /// `sluice jobs run sessions|rollups|all` as cron runs them (`all` runs the experiments' `assignments` last).
 extension SluiceCommandTests {
-    @Test func jobsRunAllDerivesVisitsThenRollsThemUpInDependencyOrder() throws {
+    @Test func jobsRunAllDerivesVisitsThenRollsThemUpInDependencyOrder() async throws {
         let url = try TestDatabase.fresh("aggcli")
-        #expect(try sluice(["migrate", "--database-url", url]).status == 0)
+        #expect(try await sluice(["migrate", "--database-url", url]).status == 0)
         let connection = try PostgresConnection(url)
         // Two pageviews of one person five minutes apart yesterday at 10:00, marked as the loader marks them.
         try connection.execute(
@@ -23,7 +23,7 @@ extension SluiceCommandTests {
             """
         )
         let environment = ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"]
-        let run = try sluice(["jobs", "run", "all", "--database-url", url], environment: environment)
+        let run = try await sluice(["jobs", "run", "all", "--database-url", url], environment: environment)
         #expect(run.status == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         #expect(
@@ -38,17 +38,17 @@ extension SluiceCommandTests {
         #expect(day.rows == [["1", "2", "0", "1"]])
 
         // Nothing new: each job says so.
-        let again = try sluice(["jobs", "run", "sessions", "--database-url", url])
+        let again = try await sluice(["jobs", "run", "sessions", "--database-url", url])
         #expect(again.status == 0 && again.output.contains("sessions: no event marks"), "\(again.output)")
-        let rollups = try sluice(["jobs", "run", "rollups", "--database-url", url])
+        let rollups = try await sluice(["jobs", "run", "rollups", "--database-url", url])
         #expect(rollups.status == 0 && rollups.output.contains("rollups: no rollup marks"), "\(rollups.output)")
     }
 }
 
 extension SluiceCommandTests {
-    @Test func benchJobsRejectsBadSizesWithExit64() throws {
+    @Test func benchJobsRejectsBadSizesWithExit64() async throws {
         for arguments in [["--events", "0"], ["--days", "0"], ["--days", "91"], ["--late", "-1"]] {
-            let run = try sluice(["bench", "jobs"] + arguments)
+            let run = try await sluice(["bench", "jobs"] + arguments)
             #expect(run.status == 64, "\(arguments): \(run.output)")
         }
     }

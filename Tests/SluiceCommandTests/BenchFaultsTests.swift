@@ -6,7 +6,7 @@ import Testing
 /// child and a private PostgreSQL cluster, and every acknowledged event stored exactly once afterwards.
 @Suite struct BenchFaultsTests {
     @Test func everyFaultLosesAndDuplicatesNothing() async throws {
-        let run = try await OwnThread.run { try SluiceBinary.run(["bench", "faults", "--quick", "--json"]) }
+        let run = try await SluiceBinary.run(["bench", "faults", "--quick", "--json"])
         #expect(run.status == 0, "\(run.output)")
         let line = try #require(run.output.split(separator: "\n").last)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

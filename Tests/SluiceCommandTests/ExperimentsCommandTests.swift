@@ -7,10 +7,10 @@ import Testing
 /// `sluice experiments …` and `sluice jobs run assignments` through the built binary.
 extension SluiceCommandTests {
     /// A migrated database with one project; returns its URL and the project's id.
-    func experimentsDatabase(_ label: String) throws -> (url: String, project: String) {
+    func experimentsDatabase(_ label: String) async throws -> (url: String, project: String) {
         let url = try TestDatabase.fresh(label)
         try Migrator.bundled().migrate(try PostgresConnection(url))
-        let created = try sluice(["projects", "create", "Shop", "--json", "--database-url", url])
+        let created = try await sluice(["projects", "create", "Shop", "--json", "--database-url", url])
         let line = try #require(created.output.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         return (url, String(try #require(object["id"] as? Int)))
@@ -38,11 +38,11 @@ extension SluiceCommandTests {
         (#"{"key":"k","variations":["a","b"],"namespace":["ns",0.6,0.2]}"#, "namespace"),
         (#"{"key":"k","variations":["a","b"],"namespace":["ns",0]}"#, "namespace"),
     ])
-    func aBadExperimentFileIsOneLineNamingTheField(file: String, field: String) throws {
-        let database = try experimentsDatabase("badfile")
+    func aBadExperimentFileIsOneLineNamingTheField(file: String, field: String) async throws {
+        let database = try await experimentsDatabase("badfile")
         let path = try experimentFile(file)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try sluice(["experiments", "create", "--project", database.project, "--file", path, "--database-url", database.url])
+        let run = try await sluice(["experiments", "create", "--project", database.project, "--file", path, "--database-url", database.url])
         #expect(run.status == 64, "\(run.output)")
         #expect(run.errorLines.count == 1, "\(run.output)")
         #expect(run.output.split(separator: "\n").count == 1, "nothing else is printed: \(run.output)")
@@ -53,29 +53,29 @@ extension SluiceCommandTests {
         #expect(try stored.int(0, 0) == 0)
     }
 
-    @Test func experimentsCreateListStopAndResultsEndToEnd() throws {
-        let database = try experimentsDatabase("experimentscli")
+    @Test func experimentsCreateListStopAndResultsEndToEnd() async throws {
+        let database = try await experimentsDatabase("experimentscli")
         let base = ["--project", database.project, "--database-url", database.url]
         let file = try experimentFile(
             #"{"key":"checkout","variations":["control","treatment"],"goalEvent":"Order Completed"}"#
         )
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let created = try sluice(["experiments", "create", "--file", file] + base)
+        let created = try await sluice(["experiments", "create", "--file", file] + base)
         #expect(created.status == 0 && created.output.contains(#"created experiment "checkout" (version 1, running)"#))
 
         let reweighted = try experimentFile(
             #"{"key":"checkout","variations":["control","treatment"],"weights":[0.2,0.8],"goalEvent":"Order Completed"}"#
         )
         defer { try? FileManager.default.removeItem(atPath: reweighted) }
-        let refused = try sluice(["experiments", "create", "--file", reweighted] + base)
+        let refused = try await sluice(["experiments", "create", "--file", reweighted] + base)
         #expect(refused.status == 64 && refused.errorLines.count == 1)
         #expect(refused.errorLines.first?.contains("use --force to start its version 2") == true)
-        let forced = try sluice(["experiments", "create", "--file", reweighted, "--force"] + base)
+        let forced = try await sluice(["experiments", "create", "--file", reweighted, "--force"] + base)
         #expect(forced.status == 0 && forced.output.contains("starts version 2"), "\(forced.output)")
 
-        let listed = try sluice(["experiments", "list"] + base)
+        let listed = try await sluice(["experiments", "list"] + base)
         #expect(listed.status == 0 && listed.output.contains("checkout") && listed.output.contains("0.2/0.8"))
-        let listedJSON = try sluice(["experiments", "list", "--json"] + base)
+        let listedJSON = try await sluice(["experiments", "list", "--json"] + base)
         let line = try #require(listedJSON.output.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["version"] as? Int == 2 && object["key"] as? String == "checkout")
@@ -92,11 +92,11 @@ extension SluiceCommandTests {
             FROM generate_series(1, 40) n, (VALUES ('x'), ('g')) k(kind)
             """
         )
-        let job = try sluice(["jobs", "run", "assignments", "--database-url", database.url], environment: ["SLUICE_ASSIGNMENTS_SETTLE": "0"])
+        let job = try await sluice(["jobs", "run", "assignments", "--database-url", database.url], environment: ["SLUICE_ASSIGNMENTS_SETTLE": "0"])
         #expect(job.status == 0 && job.output.contains("assignments: 1 project(s): assigned 40"), "\(job.output)")
-        #expect(try sluice(["jobs", "run", "assignments", "--database-url", database.url], environment: ["SLUICE_ASSIGNMENTS_SETTLE": "zero"]).status == 64)
+        #expect(try await sluice(["jobs", "run", "assignments", "--database-url", database.url], environment: ["SLUICE_ASSIGNMENTS_SETTLE": "zero"]).status == 64)
 
-        let results = try sluice(["experiments", "results", "checkout"] + base)
+        let results = try await sluice(["experiments", "results", "checkout"] + base)
         #expect(results.status == 0, "\(results.output)")
         #expect(results.output.contains("VARIANT") && results.output.contains("(control)"))
         let exposedToControl = try connection.query(
@@ -104,7 +104,7 @@ extension SluiceCommandTests {
         ).int(0, 0) ?? 0
         #expect(exposedToControl < 40, "with weights 0.2/0.8 most are in the treatment")
         #expect(results.output.contains("exposed to another variation"), "the treatment's people were shown the control")
-        let resultsJSON = try sluice(["experiments", "results", "checkout", "--json"] + base)
+        let resultsJSON = try await sluice(["experiments", "results", "checkout", "--json"] + base)
         let reportLine = try #require(resultsJSON.output.split(separator: "\n").last)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(reportLine.utf8)) as? [String: Any])
         let variations = try #require(report["variations"] as? [[String: Any]])
@@ -117,24 +117,24 @@ extension SluiceCommandTests {
         try connection.execute(
             "UPDATE experiments.assignments SET mismatch_at = NULL, mismatch_variant = NULL, first_exposure = first_seen"
         )
-        let srm = try sluice(["experiments", "results", "checkout"] + base)
+        let srm = try await sluice(["experiments", "results", "checkout"] + base)
         let lines = srm.output.split(separator: "\n")
         let banner = try #require(lines.firstIndex { $0.contains("SAMPLE RATIO MISMATCH") })
         let table = try #require(lines.firstIndex { $0.hasPrefix("VARIANT") })
         #expect(banner < table, "\(srm.output)")
 
-        let stopped = try sluice(["experiments", "stop", "checkout"] + base)
+        let stopped = try await sluice(["experiments", "stop", "checkout"] + base)
         #expect(stopped.status == 0 && stopped.output.contains("stopped experiment \"checkout\""))
-        let unknown = try sluice(["experiments", "stop", "nope"] + base)
+        let unknown = try await sluice(["experiments", "stop", "nope"] + base)
         #expect(unknown.status == 64 && unknown.errorLines.count == 1)
-        let noProject = try sluice(["experiments", "list", "--project", "999", "--database-url", database.url])
+        let noProject = try await sluice(["experiments", "list", "--project", "999", "--database-url", database.url])
         #expect(noProject.status == 64 && noProject.errorLines.first?.contains("no project 999") == true)
     }
 
     /// The variant endpoint through a real `sluice serve` (its wiring into the server), measured briefly.
-    @Test func benchExperimentsReportsItsJSONLine() throws {
+    @Test func benchExperimentsReportsItsJSONLine() async throws {
         let server = try TestDatabase.cluster().connectionString()
-        let run = try sluice([
+        let run = try await sluice([
             "bench", "experiments", "--requests", "3000", "--connections", "2", "--json", "--database-url", server,
         ])
         #expect(run.status == 0, "\(run.output)")

@@ -63,7 +63,7 @@ extension SluiceCommandTests {
         ).rows[0]
     }
 
-    @Test func migrateOnAServerWithoutTheHLLPackageNamesItAndAppliesNothingOfItsMigration() throws {
+    @Test func migrateOnAServerWithoutTheHLLPackageNamesItAndAppliesNothingOfItsMigration() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-nohll-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -76,7 +76,7 @@ extension SluiceCommandTests {
             "SELECT count(*) FROM pg_available_extensions WHERE name = 'hll'")
         #expect(available.string(0, 0) == "0")
 
-        let run = try sluice(["migrate", "--database-url", url])
+        let run = try await sluice(["migrate", "--database-url", url])
         #expect(run.status == 1, "\(run.output)")
         #expect(run.errorLines.count == 1, "\(run.output)")
         let version = URL(fileURLWithPath: bin).deletingLastPathComponent().lastPathComponent
@@ -87,7 +87,7 @@ extension SluiceCommandTests {
         #expect(try sessionsSchema(url) == [nil, nil, nil, nil, try Self.versionBeforeSessions()])
     }
 
-    @Test func migrateByAnOwnerWhoMayNotCreateTheExtensionSaysWhoMayAndAppliesNothingOfIt() throws {
+    @Test func migrateByAnOwnerWhoMayNotCreateTheExtensionSaysWhoMayAndAppliesNothingOfIt() async throws {
         let cluster = try TestDatabase.cluster()
         let admin = try PostgresConnection(cluster.connectionString())
         let name = "nohll_\(UInt32.random(in: 0...UInt32.max))"
@@ -95,7 +95,7 @@ extension SluiceCommandTests {
         try admin.execute("CREATE DATABASE \(name) OWNER \(name)")
         let owner = "host=127.0.0.1 port=\(cluster.port) user=\(name) dbname=\(name) connect_timeout=10"
 
-        let run = try sluice(["migrate", "--database-url", owner])
+        let run = try await sluice(["migrate", "--database-url", owner])
         #expect(run.status == 1, "\(run.output)")
         #expect(run.errorLines.count == 1, "\(run.output)")
         #expect(run.errorLines.first?.contains("only a superuser may create it") == true, "\(run.output)")
@@ -103,7 +103,7 @@ extension SluiceCommandTests {
 
         // Once a superuser has created it, the owner's migrate goes through.
         try PostgresConnection(cluster.connectionString(database: name)).execute("CREATE EXTENSION hll")
-        let again = try sluice(["migrate", "--database-url", owner])
+        let again = try await sluice(["migrate", "--database-url", owner])
         #expect(again.status == 0, "\(again.output)")
         #expect(
             try sessionsSchema(owner).prefix(4) == [

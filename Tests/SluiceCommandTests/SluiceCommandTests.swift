@@ -10,35 +10,35 @@ import Testing
     typealias Run = SluiceBinary.Run
 
     /// Runs the binary built beside the test bundle, with extra environment variables.
-    func sluice(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        try SluiceBinary.run(arguments, environment: environment)
+    func sluice(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try await SluiceBinary.run(arguments, environment: environment)
     }
 
-    @Test func anUnreachableDatabaseIsOneLineAndExitCode1() throws {
+    @Test func anUnreachableDatabaseIsOneLineAndExitCode1() async throws {
         let port = try LocalClusterPort.free()
-        let run = try sluice(["migrate", "--database-url", "postgres://sluice@127.0.0.1:\(port)/none?connect_timeout=2"])
+        let run = try await sluice(["migrate", "--database-url", "postgres://sluice@127.0.0.1:\(port)/none?connect_timeout=2"])
         #expect(run.status == 1)
         #expect(run.errorLines.count == 1)
         #expect(run.errorLines.first?.contains("could not connect") == true)
         #expect(run.errorLines.first?.contains("--database-url") == true)
     }
 
-    @Test func badUsageExitsWith64() throws {
-        #expect(try sluice(["jobs", "run", "no-such-job"]).status == 64)
-        #expect(try sluice(["projects", "create"]).status == 64)
-        #expect(try sluice(["bench", "copy", "--rows", "0"]).status == 64)
-        #expect(try sluice(["bench", "ingest", "--batch", "0"]).status == 64)
-        #expect(try sluice(["serve", "--ack", "sometimes"]).status == 64)
-        #expect(try sluice(["serve", "--port", "70000"]).status == 64)
-        #expect(try sluice(["serve"], environment: ["SLUICE_IP_MODE": "keep"]).status == 64)
-        #expect(try sluice(["bench", "ingest", "--url", "http://127.0.0.1:1"]).status == 64)
+    @Test func badUsageExitsWith64() async throws {
+        #expect(try await sluice(["jobs", "run", "no-such-job"]).status == 64)
+        #expect(try await sluice(["projects", "create"]).status == 64)
+        #expect(try await sluice(["bench", "copy", "--rows", "0"]).status == 64)
+        #expect(try await sluice(["bench", "ingest", "--batch", "0"]).status == 64)
+        #expect(try await sluice(["serve", "--ack", "sometimes"]).status == 64)
+        #expect(try await sluice(["serve", "--port", "70000"]).status == 64)
+        #expect(try await sluice(["serve"], environment: ["SLUICE_IP_MODE": "keep"]).status == 64)
+        #expect(try await sluice(["bench", "ingest", "--url", "http://127.0.0.1:1"]).status == 64)
     }
 
     /// A small end-to-end run through a real `sluice serve` child: the report's fields are there and
     /// consistent (speed is measured on a release build, not here).
-    @Test func benchIngestReportsItsJSONLine() throws {
+    @Test func benchIngestReportsItsJSONLine() async throws {
         let server = try TestDatabase.cluster().connectionString()
-        let run = try sluice([
+        let run = try await sluice([
             "bench", "ingest", "--events", "3000", "--batch", "50", "--connections", "2", "--compare-rows", "300",
             "--json", "--database-url", server,
         ])
@@ -59,43 +59,43 @@ import Testing
         #expect(run.output.contains("raw COPY (psql \\copy, text)"))
     }
 
-    @Test func migrateProjectsAndPartitionsEndToEnd() throws {
+    @Test func migrateProjectsAndPartitionsEndToEnd() async throws {
         let url = try TestDatabase.fresh("cli")
-        let unmigrated = try sluice(["projects", "list", "--database-url", url])
+        let unmigrated = try await sluice(["projects", "list", "--database-url", url])
         #expect(unmigrated.status == 1)
         #expect(unmigrated.errorLines.first?.contains("run 'sluice migrate' first") == true)
 
         let files = try Migrator.bundled().files
         let newest = try #require(files.last?.version)
-        let first = try sluice(["migrate", "--database-url", url])
+        let first = try await sluice(["migrate", "--database-url", url])
         #expect(first.status == 0)
         #expect(first.output.contains("applied \(files.count) migration(s); schema is at version \(newest)"))
-        let second = try sluice(["migrate"], environment: ["SLUICE_DATABASE_URL": url])
+        let second = try await sluice(["migrate"], environment: ["SLUICE_DATABASE_URL": url])
         #expect(second.status == 0)
         #expect(second.output.contains("schema is current (version \(newest))"))
 
-        let created = try sluice(["projects", "create", "Shop \"Ø\"", "--json", "--database-url", url])
+        let created = try await sluice(["projects", "create", "Shop \"Ø\"", "--json", "--database-url", url])
         #expect(created.status == 0)
         let line = try #require(created.output.split(separator: "\n").last)
         #expect(line.hasPrefix(#"{"id":1,"name":"Shop \"Ø\"","writeKey":"wk_"#))
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         #expect(object?["name"] as? String == "Shop \"Ø\"")
         #expect((object?["readKey"] as? String)?.hasPrefix("rk_") == true)
-        let listed = try sluice(["projects", "list", "--database-url", url])
+        let listed = try await sluice(["projects", "list", "--database-url", url])
         #expect(listed.output.contains(object?["writeKey"] as? String ?? "missing"))
 
-        let partitions = try sluice(
+        let partitions = try await sluice(
             ["jobs", "run", "partitions", "--database-url", url],
             environment: ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"]
         )
         #expect(partitions.status == 0)
         #expect(partitions.output.contains("partitions: created 4"))
-        let again = try sluice(["jobs", "run", "all", "--database-url", url],
+        let again = try await sluice(["jobs", "run", "all", "--database-url", url],
             environment: ["SLUICE_BACKFILL_DAYS": "2", "SLUICE_PREMAKE_DAYS": "1"])
         #expect(again.output.contains("partitions: created 0, 4 already present"))
     }
 
-    @Test func aMigrationFailingHalfwayAppliesNothingOfItself() throws {
+    @Test func aMigrationFailingHalfwayAppliesNothingOfItself() async throws {
         let url = try TestDatabase.fresh("halfway")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sql-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -105,7 +105,7 @@ import Testing
         try "CREATE TABLE sluice.second (x int); SELECT no_such_function();"
             .write(toFile: directory + "/0002_second.sql", atomically: true, encoding: .utf8)
 
-        let run = try sluice(["migrate", "--database-url", url], environment: ["SLUICE_SQL_DIR": directory])
+        let run = try await sluice(["migrate", "--database-url", url], environment: ["SLUICE_SQL_DIR": directory])
         #expect(run.status == 1)
         #expect(run.errorLines.count == 1)
         #expect(run.errorLines.first?.contains("0002_second.sql failed and was rolled back") == true)

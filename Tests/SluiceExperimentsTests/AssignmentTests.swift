@@ -74,7 +74,7 @@ import Testing
             #"{"key":"split","variations":["a","b","c"],"weights":[0.2,0.3,0.5],"hashVersion":\#(hashVersion)}"#
         )
         let users = Self.userIDs(100_000, seed: 12)
-        let (counts, outside) = try await OwnThread.run {
+        let (counts, outside) = try await offThePool {
             var counts = [0, 0, 0]
             var outside = 0
             for user in users {
@@ -100,7 +100,7 @@ import Testing
     static func population(_ definition: ExperimentDefinition, _ users: [String], reason: Assignment.Exclusion)
         async throws -> Population
     {
-        try await OwnThread.run {
+        try await offThePool {
             var counts = Array(repeating: 0, count: definition.variations.count)
             var otherReasons = 0
             for user in users {
@@ -152,7 +152,7 @@ import Testing
             #"{"key":"second","variations":[0,1],"namespace":["checkout",0.3,0.7],"hashVersion":2}"#
         )
         let users = Self.userIDs(50_000, seed: 56)
-        let (inFirst, inSecond, inBoth) = try await OwnThread.run {
+        let (inFirst, inSecond, inBoth) = try await offThePool {
             var inFirst = 0
             var inSecond = 0
             var inBoth = 0

@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import SluiceHangGuard
 import SluicePostgres
+import SluiceTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,7 +12,7 @@ import FoundationNetworking
 /// The built `sluice serve` as a child process, for promises only a whole server can keep: its own `/metrics`
 /// (counting this test's traffic alone), its start-up log, its exit status.
 ///
-/// Every wait polls between `Task.sleep`s under the hang guard (``ServeConnectionOptionsTests/line(containing:in:)``),
+/// Every wait polls between `Task.sleep`s under the hang guard (`BackgroundProcess.line(containing:)`),
 /// so no cooperative thread is blocked while the child works.
 struct ChildServer: Sendable {
     let process: BackgroundProcess
@@ -26,15 +27,12 @@ struct ChildServer: Sendable {
         _ setup: CrashRecoveryTests.Setup, _ arguments: [String] = [], environment: [String: String] = [:],
         jobs: Bool = false
     ) async throws -> ChildServer {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: CrashRecoveryTests.binary), "build it with swift build --build-tests"
-        )
-        let process = try BackgroundProcess(
-            [CrashRecoveryTests.binary, "serve", "--port", "0", "--spool-dir", setup.spool, "--database-url", setup.databaseURL]
+        let process = try SluiceBinary.start(
+            ["serve", "--port", "0", "--spool-dir", setup.spool, "--database-url", setup.databaseURL]
                 + (jobs ? [] : ["--no-jobs"]) + arguments,
             environment: environment
         )
-        let listening = try await ServeConnectionOptionsTests.line(containing: "listening on http://", in: process)
+        let listening = try await process.line(containing: "listening on http://")
         let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("http://") })
         let port = try #require(Int(address.split(separator: ":").last ?? ""))
         return ChildServer(process: process, port: port, setup: setup)
@@ -42,7 +40,7 @@ struct ChildServer: Sendable {
 
     /// The first line of the server's log containing `text`, waiting for it.
     func line(containing text: String) async throws -> String {
-        try await ServeConnectionOptionsTests.line(containing: text, in: process)
+        try await process.line(containing: text)
     }
 
     /// Waits until `GET /readyz` answers 200: the loader has reached PostgreSQL.
@@ -71,42 +69,13 @@ struct ChildServer: Sendable {
     /// SIGTERM, then the exit status.
     func stop() async throws -> Int32 {
         process.signal(SIGTERM)
-        return try await ServeConnectionOptionsTests.exitStatus(of: process)
+        return try await process.finished()
     }
 
     /// SIGKILL, as a crash: returns once the process is gone.
     func kill() async throws {
         process.signal(SIGKILL)
-        _ = try await ServeConnectionOptionsTests.exitStatus(of: process)
-    }
-}
-
-/// A `sluice` command other than `serve` run to its end as a child process.
-enum SluiceRun {
-    struct Finished: Sendable {
-        let status: Int32
-        let output: String
-        /// The `sluice: error:` lines the command printed.
-        var errorLines: [Substring] { output.split(separator: "\n").filter { $0.hasPrefix("sluice: error:") } }
-    }
-
-    /// Starts `sluice ARGUMENTS` without waiting for it.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> BackgroundProcess {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: CrashRecoveryTests.binary), "build it with swift build --build-tests"
-        )
-        return try BackgroundProcess([CrashRecoveryTests.binary] + arguments, environment: environment)
-    }
-
-    /// Runs `sluice ARGUMENTS` and waits for it to exit.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Finished {
-        try await finish(start(arguments, environment: environment))
-    }
-
-    /// Waits for a started command to exit.
-    static func finish(_ process: BackgroundProcess) async throws -> Finished {
-        let status = try await ServeConnectionOptionsTests.exitStatus(of: process)
-        return Finished(status: status, output: process.log)
+        _ = try await process.finished()
     }
 }
 

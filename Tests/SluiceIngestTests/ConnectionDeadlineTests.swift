@@ -1,5 +1,6 @@
 import Foundation
 import SluiceHangGuard
+import SluiceTestSupport
 import Testing
 
 /// `--idle-timeout`, `--read-timeout`, `--max-connections` and `--max-inflight-requests` through a real server

@@ -10,11 +10,6 @@ import Testing
 /// `sluice serve` as a child process, killed, signalled and starved of its database mid-load: every
 /// acknowledged messageId must end up in PostgreSQL exactly once.
 @Suite(.serialized) struct CrashRecoveryTests {
-    /// The binary `swift build --build-tests` puts beside the test bundle.
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
-    }
-
     struct Setup {
         let databaseURL: String
         let writeKey: String
@@ -33,9 +28,8 @@ import Testing
     }
 
     static func serve(_ setup: Setup, extra: [String] = []) throws -> (BackgroundProcess, String) {
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build it with swift build --build-tests")
-        let process = try BackgroundProcess(
-            [binary, "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL]
+        let process = try SluiceBinary.start(
+            ["serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL]
                 + extra,
             environment: ["SLUICE_LOG_LEVEL": "warning"]
         )

@@ -77,7 +77,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let process = try BackgroundProcess(
             [
-                CrashRecoveryTests.binary, "serve", "--port", "0", "--spool-dir", spool, "--no-jobs",
+                SluiceBinary.path, "serve", "--port", "0", "--spool-dir", spool, "--no-jobs",
                 "--database-url", "host=127.0.0.1 port=\(port) user=postgres dbname=nothing",
             ],
             environment: ["SLUICE_LOG_LEVEL": "error"]

@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import SluicePostgres
+import SluiceTestSupport
 import Testing
 
 /// The official Segment Python SDK (`segment-analytics-python`, gzip on) against a real server.

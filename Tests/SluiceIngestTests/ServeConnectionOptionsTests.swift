@@ -1,52 +1,25 @@
 import EmbeddedPostgres
 import Foundation
 import SluiceHangGuard
+import SluiceTestSupport
 import Testing
 
 /// The built `sluice serve` with clients that misbehave at shutdown, and its connection options: each has an
 /// environment variable, the option wins over it, and a bad value is bad usage (exit 64).
 ///
-/// Waits for the child process poll between `Task.sleep`s rather than block a thread: the in-process servers of
-/// other suites run their handlers on the same small cooperative pool.
 @Suite(.serialized) struct ServeConnectionOptionsTests {
-    /// The first log line of `process` containing `text`, waiting for it under the hang guard.
-    static func line(containing text: String, in process: BackgroundProcess) async throws -> String {
-        var found: String?
-        try await HangGuard.wait(for: "sluice serve printing a line with '\(text)'") {
-            if let line = process.log.split(separator: "\n").first(where: { $0.contains(text) }) {
-                found = String(line)
-                return true
-            }
-            if let status = try? process.wait(timeout: .zero) {
-                throw HarnessError("sluice serve exited (\(status)) before printing '\(text)':\n\(process.log)")
-            }
-            return false
-        }
-        return found ?? ""
-    }
-
-    /// The exit status of `process`, waiting for it under the hang guard.
-    static func exitStatus(of process: BackgroundProcess) async throws -> Int32 {
-        var status: Int32?
-        try await HangGuard.wait(for: "sluice serve exiting") {
-            status = try? process.wait(timeout: .zero)
-            return status != nil
-        }
-        return status ?? -1
-    }
-
     /// `sluice serve` on `setup`'s database and spool with `arguments`; returns it and its port.
     static func serve(
         _ setup: CrashRecoveryTests.Setup, _ arguments: [String], environment: [String: String] = [:]
     ) async throws -> (BackgroundProcess, Int) {
         let process = try BackgroundProcess(
             [
-                CrashRecoveryTests.binary, "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs",
+                SluiceBinary.path, "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs",
                 "--database-url", setup.databaseURL,
             ] + arguments,
             environment: environment
         )
-        let listening = try await line(containing: "listening on http://", in: process)
+        let listening = try await process.line(containing: "listening on http://")
         let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("http://") })
         return (process, try #require(Int(address.split(separator: ":").last ?? "")))
     }
@@ -70,7 +43,7 @@ import Testing
         )
         server.signal(SIGTERM)
         // The deadline is 2 s (plus 5 s of grace for each blocked wait); the guard is minutes, for a busy machine.
-        let status = try await Self.exitStatus(of: server)
+        let status = try await server.finished()
         #expect(status == 0, "\(server.log)")
         #expect(server.log.contains("gave up on a client still holding its connection open"), "\(server.log)")
         try await stuck.waitForClose()
@@ -81,9 +54,9 @@ import Testing
         let setup = try await offThePool { try CrashRecoveryTests.setup("options") }
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
         let (process, _) = try await serve(setup, ["--log-level", "info"] + arguments, environment: environment)
-        let settings = try await line(containing: "HTTP connections:", in: process)
+        let settings = try await process.line(containing: "HTTP connections:")
         process.signal(SIGTERM)
-        _ = try await exitStatus(of: process)
+        _ = try await process.finished()
         return settings
     }
 
@@ -106,10 +79,10 @@ import Testing
     /// The exit status of `sluice serve` with bad connection settings (it stops before touching a database).
     static func status(_ arguments: [String], environment: [String: String] = [:]) async throws -> Int32 {
         let process = try BackgroundProcess(
-            [CrashRecoveryTests.binary, "serve", "--database-url", "postgresql://127.0.0.1:1/none"] + arguments,
+            [SluiceBinary.path, "serve", "--database-url", "postgresql://127.0.0.1:1/none"] + arguments,
             environment: environment
         )
-        return try await exitStatus(of: process)
+        return try await process.finished()
     }
 
     @Test func badConnectionSettingsExit64() async throws {

@@ -46,7 +46,7 @@ import Testing
         let setup = try await offThePool { try CrashRecoveryTests.setup("laterproject") }
         defer { setup.removeSpool() }
         let server = try await ChildServer.start(setup)
-        let created = try await SluiceRun.run(["projects", "create", "Later", "--json", "--database-url", setup.databaseURL])
+        let created = try await SluiceBinary.run(["projects", "create", "Later", "--json", "--database-url", setup.databaseURL])
         #expect(created.status == 0, "\(created.output)")
         let line = try #require(created.output.split(separator: "\n").last)
         let project = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -82,19 +82,19 @@ import Testing
         let connection = try PostgresConnection(url)
         // The first run takes the lease, then waits inside its run for the table lock: the runs overlap for sure.
         let lock = try EventsTableLock(url)
-        let first = try SluiceRun.start(["jobs", "run", "partitions", "--database-url", url], environment: window)
+        let first = try SluiceBinary.start(["jobs", "run", "partitions", "--database-url", url], environment: window)
         try await HangGuard.wait(for: "the first run holding the lease, blocked on the table lock") {
             let running = try connection.query(
                 "SELECT count(*) FROM sluice.job_runs WHERE job = 'partitions' AND status = 'running'"
             )
             return try (running.int(0, 0) ?? 0) == 1 && lock.hasWaiter()
         }
-        let second = try await SluiceRun.run(["jobs", "run", "partitions", "--database-url", url], environment: window)
+        let second = try await SluiceBinary.run(["jobs", "run", "partitions", "--database-url", url], environment: window)
         #expect(second.status == 0, "\(second.output)")
         #expect(second.errorLines.isEmpty, "\(second.output)")
         #expect(second.output.contains("partitions: skipped: held by jobs-run@"), "\(second.output)")
         try lock.release()
-        let finished = try await SluiceRun.finish(first)
+        let finished = try await SluiceBinary.finish(first)
         #expect(finished.status == 0, "\(finished.output)")
         #expect(finished.errorLines.isEmpty, "\(finished.output)")
         #expect(finished.output.contains("partitions: created 4"), "\(finished.output)")
@@ -130,17 +130,17 @@ import Testing
             }
             try? FileManager.default.removeItem(atPath: directory)
         }
-        try #require(FileManager.default.isExecutableFile(atPath: CrashRecoveryTests.binary))
+        try #require(FileManager.default.isExecutableFile(atPath: SluiceBinary.path))
         let process = try BackgroundProcess(
             [
                 "/usr/bin/env", "-u", "SLUICE_DATABASE_URL", "-u", "SLUICE_SPOOL_DIR", "-C", directory,
-                CrashRecoveryTests.binary, "serve", "--port", "0", "--no-jobs",
+                SluiceBinary.path, "serve", "--port", "0", "--no-jobs",
             ],
             environment: ["SLUICE_LOG_LEVEL": "warning"]
         )
-        let created = try await ServeConnectionOptionsTests.line(containing: "created a PostgreSQL cluster", in: process)
+        let created = try await process.line(containing: "created a PostgreSQL cluster")
         #expect(created.contains("in ./.sluice/postgres"), "\(created)")
-        let listening = try await ServeConnectionOptionsTests.line(containing: "listening on http://", in: process)
+        let listening = try await process.line(containing: "listening on http://")
         let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("http://") })
         #expect(listening.contains("spool .sluice/spool"), "\(listening)")
         #expect(FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION"))
@@ -162,7 +162,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/.sluice/spool"))
 
         process.signal(SIGTERM)
-        #expect(try await ServeConnectionOptionsTests.exitStatus(of: process) == 0, "\(process.log)")
+        #expect(try await process.finished() == 0, "\(process.log)")
         // The server started the cluster, so it stopped it too.
         #expect(!cluster.isRunning)
     }

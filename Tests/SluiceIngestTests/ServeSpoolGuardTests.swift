@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import SluiceHangGuard
 import SluicePostgres
+import SluiceTestSupport
 import Testing
 
 /// `sluice serve` as real processes guarding their spool: one process per spool directory, and a checkpoint
@@ -9,7 +10,7 @@ import Testing
 @Suite(.serialized) struct ServeSpoolGuardTests {
     /// Runs a `sluice` command to its end; its exit code and output.
     static func run(_ arguments: [String]) throws -> (code: Int32, output: String) {
-        let process = try BackgroundProcess([CrashRecoveryTests.binary] + arguments)
+        let process = try BackgroundProcess([SluiceBinary.path] + arguments)
         let code = try process.wait(timeout: HangGuard.limit)
         return (code, process.log)
     }

@@ -13,8 +13,8 @@ import Testing
 /// option wins over its environment variable.
 @Suite(.serialized) struct ServeStartupPromisesTests {
     /// `sluice serve` with `arguments` that is expected to refuse to start: its exit status and log.
-    static func refusal(_ arguments: [String], environment: [String: String] = [:]) async throws -> SluiceRun.Finished {
-        try await SluiceRun.run(["serve", "--port", "0", "--no-jobs"] + arguments, environment: environment)
+    static func refusal(_ arguments: [String], environment: [String: String] = [:]) async throws -> SluiceBinary.Run {
+        try await SluiceBinary.run(["serve", "--port", "0", "--no-jobs"] + arguments, environment: environment)
     }
 
     @Test func serveRefusesDamageInsideSyncedSpoolData() async throws {
@@ -182,12 +182,12 @@ import Testing
     static func listeningLine(_ setup: CrashRecoveryTests.Setup, _ arguments: [String], environment: [String: String])
         async throws -> String
     {
-        let process = try SluiceRun.start(
+        let process = try SluiceBinary.start(
             ["serve", "--no-jobs", "--database-url", setup.databaseURL] + arguments, environment: environment
         )
-        let line = try await ServeConnectionOptionsTests.line(containing: "listening on http://", in: process)
+        let line = try await process.line(containing: "listening on http://")
         process.signal(SIGTERM)
-        #expect(try await ServeConnectionOptionsTests.exitStatus(of: process) == 0)
+        #expect(try await process.finished() == 0)
         return line
     }
 

@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import SluiceHangGuard
 import SluicePostgres
+import SluiceTestSupport
 import Testing
 
 /// What `docs/architecture.md` and `docs/operations.md` promise of the spool, checked through a real

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import SluiceBrowserTesting
 import SluiceHangGuard
+import SluiceTestSupport
 import Testing
 
 /// sluice.js in a real browser: a page on another origin includes the script from a real `sluice serve`,

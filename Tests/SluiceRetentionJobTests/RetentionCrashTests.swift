@@ -13,30 +13,11 @@ import Testing
 /// day is, at every moment, either still in the database with all its rows or in a verified archive; the
 /// next run completes the work, and what was archived restores to the exact rows.
 @Suite struct RetentionCrashTests {
-    /// The binary `swift build --build-tests` puts beside the test bundle.
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
-    }
-
-    /// Runs `sluice ARGUMENTS` to its end, waiting on a thread of its own (not the cooperative pool); a run
-    /// that has not ended within ``HangGuard/limit`` is reported as hung.
+    /// Runs `sluice ARGUMENTS` to its end, waiting off the cooperative pool; a run that has not ended within
+    /// ``HangGuard/limit`` is killed and reported as hung.
     static func sluice(_ arguments: [String], _ environment: [String: String]) async throws -> (Int32, String) {
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build it with swift build --build-tests")
-        let child = try BackgroundProcess([binary] + arguments, environment: environment)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(
-                    with: Result {
-                        do {
-                            return (try child.wait(timeout: HangGuard.limit), child.log)
-                        } catch {
-                            child.signal(SIGKILL)
-                            throw Hung("sluice \(arguments.joined(separator: " ")) to end")
-                        }
-                    }
-                )
-            }.start()
-        }
+        let child = try SluiceBinary.start(arguments, environment: environment)
+        return (try await child.finished(), child.log)
     }
 
     /// Whether `day` is whole somewhere: its table holds `rows` rows, or its archive verifies with `rows` rows.

@@ -4,6 +4,7 @@ import SluiceCore
 import SluicePostgres
 import SluiceScheduler
 import SluiceSchedulerCore
+import SluiceTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -3,6 +3,7 @@ import SluicePostgres
 import SluiceHangGuard
 import SluiceScheduler
 import SluiceSchedulerCore
+import SluiceTestSupport
 import Testing
 
 /// A job that works until it is told to stop, then reports why.

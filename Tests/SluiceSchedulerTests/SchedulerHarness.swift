@@ -125,56 +125,6 @@ func expectDisjoint(_ runs: [RecordedRun], sourceLocation: SourceLocation = #_so
     }
 }
 
-/// The `sluice` binary that `swift build --build-tests` puts beside the test bundle.
-enum SluiceBinary {
-    static var path: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
-    }
-
-    struct Run {
-        let status: Int32
-        let output: String
-        var errorLines: [Substring] { output.split(separator: "\n").filter { $0.hasPrefix("sluice: error:") } }
-    }
-
-    /// Runs the binary to its end with extra environment variables (and without SLUICE_DATABASE_URL); a run
-    /// that has not ended after three minutes is killed and reported as hung.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: path), "build it with swift build --build-tests")
-        let settings = environment.map { "\($0.key)=\($0.value)" }
-        let child = try BackgroundProcess(
-            ["/usr/bin/env", "-u", "SLUICE_DATABASE_URL"] + settings + [path] + arguments)
-        let status = try await child.finished()
-        return Run(status: status, output: child.log)
-    }
-
-    /// Starts the binary in the background.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> BackgroundProcess {
-        try #require(FileManager.default.isExecutableFile(atPath: path), "build it with swift build --build-tests")
-        return try BackgroundProcess([path] + arguments, environment: environment)
-    }
-}
-
-/// Runs blocking work (waiting for a child process) on a thread of its own, so that it does not hold one of
-/// the few threads of Swift concurrency's cooperative pool that every test of the process shares.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
-extension BackgroundProcess {
-    /// Waits, off the cooperative pool, for the process to exit; its exit code.
-    func finished(timeout: Duration = .seconds(180)) async throws -> Int32 {
-        try await offThePool { try self.wait(timeout: timeout) }
-    }
-
-    /// Waits, off the cooperative pool, for a line containing `text`.
-    func line(containing text: String) async throws -> String {
-        try await offThePool { try self.waitForLine(containing: text) }
-    }
-}
-
 /// An open transaction holding a lock on `analytics.events` that the partitions job's `ACCESS EXCLUSIVE`
 /// lock must wait for: whoever runs the job while it is held stays inside its run, holding the lease.
 final class EventsTableBlocker {

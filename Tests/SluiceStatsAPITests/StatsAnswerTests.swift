@@ -3,6 +3,7 @@ import SluiceCore
 import SluicePostgres
 import SluiceStats
 import SluiceStatsAPI
+import SluiceTestSupport
 import Testing
 
 /// Every endpoint and metric over real HTTP against answers computed from the events sent: traffic through

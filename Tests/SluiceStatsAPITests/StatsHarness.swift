@@ -191,34 +191,3 @@ enum HTTP {
         "Basic " + Data("\(writeKey):".utf8).base64EncodedString()
     }
 }
-
-/// The `sluice` binary that `swift build --build-tests` puts beside the test bundle.
-enum SluiceBinary {
-    static var path: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
-    }
-
-    struct Run {
-        let status: Int32
-        let output: String
-    }
-
-    /// Runs the binary to its end, off the cooperative pool; one still running after ``HangGuard/limit`` is
-    /// reported hung.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: path), "build it with swift build --build-tests")
-        let settings = environment.map { "\($0.key)=\($0.value)" }
-        let child = try BackgroundProcess(
-            ["/usr/bin/env", "-u", "SLUICE_DATABASE_URL"] + settings + [path] + arguments)
-        let status = try await offThePool { try child.wait(timeout: HangGuard.limit) }
-        return Run(status: status, output: child.log)
-    }
-}
-
-/// Runs blocking work on a thread of its own, so that it does not hold one of the few threads of Swift
-/// concurrency's cooperative pool that every test of the process shares.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -2,6 +2,7 @@ import Foundation
 import SluiceCore
 import SluiceHangGuard
 import SluicePostgres
+import SluiceTestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceTestSupport
 import Testing
 
 /// `GET /v1/stats/realtime/visitors`: distinct people with a counted event in the last five minutes, read

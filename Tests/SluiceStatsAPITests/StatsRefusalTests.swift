@@ -3,6 +3,7 @@ import SluiceCore
 import SluicePostgres
 import SluiceStats
 import SluiceStore
+import SluiceTestSupport
 import Testing
 
 /// 401 for a missing or wrong key and 400 naming the parameter for bad input, in the documented shape,
