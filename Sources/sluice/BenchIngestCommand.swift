@@ -22,7 +22,11 @@ struct BenchIngest: FailingCommand {
             and the rate is counted from the first request sent to the last row committed in PostgreSQL. Then \
             the same rows are loaded with psql \\copy in text format (the raw COPY), with Sluice's binary COPY \
             alone, and, on --compare-rows of them, with 1,000-row INSERT statements and with one INSERT per \
-            event. --json prints one JSON line last.
+            event. With --jobs the server runs its scheduler too, with the sessions, rollups and assignments \
+            jobs every 2 seconds (far more often than their defaults), to show what the jobs cost ingest: \
+            compare the ratio of a run with --jobs against one without. --json prints one JSON line last.
+
+            Example: sluice bench ingest --events 1000000 --json
             """
     )
 
@@ -36,6 +40,8 @@ struct BenchIngest: FailingCommand {
     var url: String?
     @Option(name: .customLong("write-key"), help: "The write key of a project on the --url server.")
     var writeKey: String?
+    @Flag(help: "Run the scheduler in the server, the sessions, rollups and assignments jobs every 2 s.")
+    var jobs = false
     @Flag(help: "Print one JSON line last.") var json = false
     @OptionGroup var database: DatabaseOptions
 
@@ -46,6 +52,7 @@ struct BenchIngest: FailingCommand {
         guard ["durable", "memory"].contains(ack) else { throw ValidationError("--ack must be durable or memory") }
         guard compareRows >= 0 else { throw ValidationError("--compare-rows must not be negative") }
         if url != nil && writeKey == nil { throw ValidationError("--url needs --write-key") }
+        if url != nil && jobs { throw ValidationError("--jobs starts its own server; it cannot go with --url") }
     }
 
     func execute() throws {
@@ -73,14 +80,22 @@ struct BenchIngest: FailingCommand {
 
             let server: any BenchServer =
                 if let url { try RemoteServer(url: url) } else {
-                    try LocalServer.start(database: scratch.connectionString, ack: ack)
+                    try LocalServer.start(database: scratch.connectionString, ack: ack, jobs: jobs)
                 }
             let ingest = try runIngest(requests, rows: rows.count, server: server, project: project, database: ingestDatabase)
+            let jobRuns = jobs ? try JobRuns.afterCatchingUp(connection) : nil
             let peakRSS = server.stop()
+            if let jobRuns {
+                Terminal.note(
+                    "the server's jobs while it ran: \(jobRuns.succeeded) runs of sessions and rollups touching "
+                        + "\(jobRuns.rowsTouched) rows, \(jobRuns.failed) failed"
+                )
+                if jobRuns.failed > 0 { throw BenchError("\(jobRuns.failed) job runs failed during the benchmark") }
+            }
 
             Terminal.note("raw COPY of the same rows (psql \\copy, text format)")
             let comparison = try compare(rows, connection: connection, scratch: scratch)
-            report(ingest: ingest, comparison: comparison, peakRSS: peakRSS, bodyBytes: bodyBytes)
+            report(ingest: ingest, comparison: comparison, peakRSS: peakRSS, jobRuns: jobRuns, bodyBytes: bodyBytes)
         }
     }
 
@@ -176,6 +191,46 @@ struct BenchIngest: FailingCommand {
         return project
     }
 
+    /// What the server's scheduler did during a `--jobs` run, from `sluice.job_runs`.
+    struct JobRuns {
+        var succeeded: Int
+        var failed: Int
+        var rowsTouched: Int
+
+        /// Waits until a rollups run that started after now has ended, so the jobs have worked on every row
+        /// sent (the rate above was measured before this wait), then counts.
+        static func afterCatchingUp(_ connection: PostgresConnection) throws -> JobRuns {
+            let since = try connection.query("SELECT now()::text").string(0, 0) ?? ""
+            let deadline = ContinuousClock.now + .seconds(120)
+            while try connection.query(
+                """
+                SELECT count(*) FROM sluice.job_runs
+                WHERE job = 'rollups' AND status IN ('succeeded', 'failed') AND started_at > $1::timestamptz
+                """,
+                [since]
+            ).int(0, 0) == 0 {
+                guard ContinuousClock.now < deadline else {
+                    throw BenchError("the server's rollups job did not run within 2 minutes of the last commit")
+                }
+                usleep(100_000)
+            }
+            return try JobRuns(connection)
+        }
+
+        init(_ connection: PostgresConnection) throws {
+            let result = try connection.query(
+                """
+                SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed'),
+                       coalesce(sum(rows_touched) FILTER (WHERE status = 'succeeded'), 0)
+                FROM sluice.job_runs WHERE job IN ('sessions', 'rollups')
+                """
+            )
+            succeeded = try result.int(0, 0) ?? 0
+            failed = try result.int(0, 1) ?? 0
+            rowsTouched = try result.int(0, 2) ?? 0
+        }
+    }
+
     // MARK: - The same rows, other ways
 
     struct Comparison {
@@ -224,7 +279,7 @@ struct BenchIngest: FailingCommand {
 
     // MARK: - Report
 
-    private func report(ingest: IngestResult, comparison: Comparison, peakRSS: Int?, bodyBytes: Int) {
+    private func report(ingest: IngestResult, comparison: Comparison, peakRSS: Int?, jobRuns: JobRuns?, bodyBytes: Int) {
         let ours = Double(events) / ingest.seconds
         let copy = Double(events) / comparison.copySeconds
         let binary = Double(events) / comparison.binarySeconds
@@ -236,7 +291,10 @@ struct BenchIngest: FailingCommand {
             let value = (BenchFigures.format(rate) + " rows/s").padding(toLength: 16, withPad: " ", startingAt: 0)
             print("\(padded)\(value)\(String(format: "%.2f", rate / copy)) x raw COPY\(note)")
         }
-        print("events            \(events) in \(events / batch) requests of \(batch), \(connections) connection(s), --ack \(ack)")
+        print(
+            "events            \(events) in \(events / batch) requests of \(batch), \(connections) connection(s), "
+                + "--ack \(ack)\(jobs ? ", jobs running" : "")"
+        )
         line("sluice end to end (HTTP → row)", ours, "  p50 \(String(format: "%.1f", p50)) ms, p99 \(String(format: "%.1f", p99)) ms")
         line("raw COPY (psql \\copy, text)", copy)
         line("binary COPY alone", binary)
@@ -260,6 +318,8 @@ struct BenchIngest: FailingCommand {
             if let peakRSS { fields.append("\"serverPeakRssBytes\":\(peakRSS)") }
             fields.append("\"batch\":\(batch)")
             fields.append("\"connections\":\(connections)")
+            fields.append("\"jobs\":\(jobs)")
+            if let jobRuns { fields.append("\"jobRuns\":\(jobRuns.succeeded)") }
             print("{" + fields.joined(separator: ",") + "}")
         }
     }

@@ -32,16 +32,21 @@ final class LocalServer: BenchServer {
         self.spool = spool
     }
 
-    static func start(database: String, ack: String) throws -> LocalServer {
+    /// - Parameter jobs: run the scheduler, the sessions, rollups and assignments jobs every 2 s (no
+    ///   retention: the scratch database has nothing past any horizon); else `--no-jobs`.
+    static func start(database: String, ack: String, jobs: Bool = false) throws -> LocalServer {
         let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let spool = FileManager.default.temporaryDirectory.path + "/sluice-bench-spool-\(getpid())"
         try? FileManager.default.removeItem(atPath: spool)
+        let scheduling =
+            jobs
+            ? ["sessions", "rollups", "assignments"].flatMap { ["--job-interval", "\($0)=2s"] }
+            : ["--no-jobs"]
         let process = try BackgroundProcess(
-            [
-                binary, "serve", "--port", "0", "--no-jobs", "--node-id", "bench", "--spool-dir", spool, "--ack", ack,
-                "--database-url", database,
+            [binary, "serve", "--port", "0"] + scheduling + [
+                "--node-id", "bench", "--spool-dir", spool, "--ack", ack, "--database-url", database,
             ],
-            environment: ["SLUICE_LOG_LEVEL": "warning"]
+            environment: ["SLUICE_LOG_LEVEL": "warning", "SLUICE_ARCHIVE": "off"]
         )
         let line = try process.waitForLine(containing: "listening on http://")
         guard let address = line.split(separator: " ").first(where: { $0.hasPrefix("http://") }),

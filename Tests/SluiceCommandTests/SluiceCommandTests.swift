@@ -32,6 +32,9 @@ import Testing
         #expect(try await sluice(["serve", "--port", "70000"]).status == 64)
         #expect(try await sluice(["serve"], environment: ["SLUICE_IP_MODE": "keep"]).status == 64)
         #expect(try await sluice(["bench", "ingest", "--url", "http://127.0.0.1:1"]).status == 64)
+        #expect(
+            try await sluice(["bench", "ingest", "--jobs", "--url", "http://127.0.0.1:1", "--write-key", "wk_x"]).status == 64
+        )
     }
 
     /// A small end-to-end run through a real `sluice serve` child: the report's fields are there and
@@ -57,6 +60,22 @@ import Testing
         #expect((report["serverPeakRssBytes"] as? Int ?? 0) > 1_000_000)
         #expect((report["singleInsertRowsPerSecond"] as? Double ?? 0) > 0)
         #expect(run.output.contains("raw COPY (psql \\copy, text)"))
+    }
+
+    /// With `--jobs` the server's scheduler runs the sessions and rollups jobs during the run, and the report
+    /// counts those runs from `sluice.job_runs`.
+    @Test func benchIngestWithJobsRunsThemDuringTheRun() async throws {
+        let server = try TestDatabase.cluster().connectionString()
+        let run = try await sluice([
+            "bench", "ingest", "--events", "20000", "--batch", "50", "--connections", "2", "--compare-rows", "0",
+            "--jobs", "--json", "--database-url", server,
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let line = try #require(run.output.split(separator: "\n").last)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(report["jobs"] as? Bool == true)
+        #expect((report["jobRuns"] as? Int ?? 0) > 0, "\(run.output)")
+        #expect(run.output.contains("jobs running"))
     }
 
     @Test func migrateProjectsAndPartitionsEndToEnd() async throws {
