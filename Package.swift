@@ -368,6 +368,10 @@ let package = Package(
             name: "SluiceTestSupport",
             dependencies: [
                 "EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceCore", "SluiceExperiments", "SluiceHangGuard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/SluiceTestSupport",
             swiftSettings: strictSwift

@@ -69,32 +69,16 @@ struct ExperimentsServer: Sendable {
         )
         let router = Router(context: BasicRequestContext.self)
         controller.addRoutes(to: router)
-        let port = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: [cache],
-            onServerRunning: { channel in
-                port.continuation.yield(channel.localAddress?.port ?? 0)
-                port.continuation.finish()
-            },
-            logger: Self.logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Self.logger))
-        let task = Task { try await group.run() }
-        var ports = port.stream.makeAsyncIterator()
-        guard let bound = await ports.next() else {
-            task.cancel()
-            throw APITestError("the server did not start")
-        }
-        let running = Running(baseURL: "http://127.0.0.1:\(bound)", cache: cache, server: self)
-        do {
-            let result = try await body(running)
-            await group.triggerGracefulShutdown()
-            try await task.value
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
-            throw error
+        return try await withRunningApplication(
+            logger: Self.logger,
+            { onServerRunning in
+                Application(
+                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: [cache],
+                    onServerRunning: onServerRunning, logger: Self.logger
+                )
+            }
+        ) { port in
+            try await body(Running(baseURL: "http://127.0.0.1:\(port)", cache: cache, server: self))
         }
     }
 

@@ -6,6 +6,7 @@ import SluiceEnrichment
 import SluiceIngest
 import SluiceRing
 import SluiceSpool
+import SluiceTestSupport
 import Testing
 
 /// A full ring answers 503 with `Retry-After` after the bounded wait, never queueing without bound.
@@ -35,32 +36,27 @@ import Testing
             configuration: configuration, committer: committer, projects: projects,
             enricher: Enricher(secret: Array(repeating: 1, count: 32)), logger: logger
         ).addRoutes(to: router)
-        let port = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                port.continuation.yield(channel.localAddress?.port ?? 0)
-                port.continuation.finish()
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var ports = port.stream.makeAsyncIterator()
-        let bound = try #require(await ports.next())
-        let url = "http://127.0.0.1:\(bound)/v1/batch"
-
-        var statuses: [Int] = []
-        var refused: HTTPAnswer?
-        for number in 0..<3 {
-            let answer = try await HTTP.post(
-                url, json: Events.batch([Events.track("ring-\(number)")]), writeKey: harness.writeKey
-            )
-            statuses.append(answer.status)
-            if answer.status == 503 { refused = answer }
+        let (statuses, refused) = try await withRunningApplication(
+            logger: logger,
+            { onServerRunning in
+                Application(
+                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: onServerRunning, logger: logger
+                )
+            }
+        ) { port in
+            var statuses: [Int] = []
+            var refused: HTTPAnswer?
+            for number in 0..<3 {
+                let answer = try await HTTP.post(
+                    "http://127.0.0.1:\(port)/v1/batch", json: Events.batch([Events.track("ring-\(number)")]),
+                    writeKey: harness.writeKey
+                )
+                statuses.append(answer.status)
+                if answer.status == 503 { refused = answer }
+            }
+            return (statuses, refused)
         }
-        await group.triggerGracefulShutdown()
-        try await running.value
 
         #expect(statuses == [200, 200, 503])
         #expect(refused?.headers["retry-after"] == "1")

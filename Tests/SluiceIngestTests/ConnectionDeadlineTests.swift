@@ -21,7 +21,7 @@ import Testing
     /// Sends `pieces` one every 100 ms (so a new one always arrives long before any idle timer would fire) until
     /// the server closes the connection; true if it did before the pieces ran out or the hang guard ended.
     static func trickle(_ pieces: [String], to connection: RawConnection) async -> Bool {
-        var progress = HangGuard.Progress()
+        let progress = HangGuard.Progress()
         for piece in pieces where !progress.hung {
             guard connection.send(piece) else { return true }
             if await connection.receive(within: .milliseconds(100)) == .closed { return true }  // allow-timing: the trickle's pace

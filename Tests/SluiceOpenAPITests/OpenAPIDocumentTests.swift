@@ -59,20 +59,9 @@ import Yams
         composition.addStats(StatsAPIConfiguration(connectionString: database))
         composition.addExperiments(connectionString: database)
         let routes = composition.router().routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" }
-        let port = AsyncStream<Int>.makeStream()
-        let app = composition.application { channel in
-            port.continuation.yield(channel.localAddress?.port ?? 0)
-            port.continuation.finish()
+        return try await withRunningApplication(logger: logger, { composition.application(onServerRunning: $0) }) {
+            try await body(routes, "http://127.0.0.1:\($0)", created)
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = port.stream.makeAsyncIterator()
-        let bound = try #require(await iterator.next())
-        defer { running.cancel() }
-        let result = try await body(routes, "http://127.0.0.1:\(bound)", created)
-        await group.triggerGracefulShutdown()
-        try await running.value
-        return result
     }
 
     @Test func isOpenAPI31() throws {

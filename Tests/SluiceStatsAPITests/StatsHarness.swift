@@ -60,28 +60,8 @@ final class StatsHarness: Sendable {
         change(&stats)
         var composition = SluiceApplication(ingest: ingest, logger: logger)
         let pool = composition.addStats(stats)
-        let port = AsyncStream<Int>.makeStream()
-        let app = composition.application { channel in
-            port.continuation.yield(channel.localAddress?.port ?? 0)
-            port.continuation.finish()
-        }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var iterator = port.stream.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            running.cancel()
-            throw HarnessError("the server did not start")
-        }
-        let server = StatsServer(harness: self, ingest: ingest, pool: pool, port: bound)
-        do {
-            let result = try await body(server)
-            await group.triggerGracefulShutdown()
-            try await running.value
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            throw error
+        return try await withRunningApplication(logger: logger, { composition.application(onServerRunning: $0) }) { port in
+            try await body(StatsServer(harness: self, ingest: ingest, pool: pool, port: port))
         }
     }
 

@@ -8,8 +8,8 @@ import ServiceLifecycle
 /// - Parameters:
 ///   - make: builds the application from the callback it must pass as `onServerRunning` (which reports the port).
 ///   - body: gets the bound port.
-/// - Throws: what `body` or the application throws, or ``HarnessError`` when the server never started.
-func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
+/// - Throws: what `body` or the application throws, or ``ServerDidNotStart``.
+package func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
     logger: Logger,
     _ make: (@escaping @Sendable (any Channel) async -> Void) -> App,
     _ body: (Int) async throws -> T
@@ -24,7 +24,7 @@ func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
     var iterator = port.stream.makeAsyncIterator()
     guard let bound = await iterator.next() else {
         running.cancel()
-        throw HarnessError("the server did not start")
+        throw ServerDidNotStart()
     }
     do {
         let result = try await body(bound)
@@ -36,4 +36,9 @@ func withRunningApplication<App: ApplicationProtocol, T: Sendable>(
         _ = try? await running.value
         throw error
     }
+}
+
+/// The application ended before it listened.
+package struct ServerDidNotStart: Error, CustomStringConvertible {
+    package var description: String { "the server did not start" }
 }
