@@ -229,6 +229,9 @@ package final class SpoolCommitter: @unchecked Sendable {
     /// every event acknowledged so far is in PostgreSQL.
     package var committedEnd: SpoolPosition { durableEnd.position }
 
+    /// Submissions in the ring now, not yet taken into a group.
+    package var queuedSubmissions: Int { ring.approximateCount }
+
     // MARK: - The committer thread
 
     /// Whether the writer takes records, and if not, when to try again.
@@ -242,8 +245,13 @@ package final class SpoolCommitter: @unchecked Sendable {
 
     private var payload: [UInt8] = []
     private var waiting: [(SpoolSubmission.Acknowledgement, SpoolReceipt)] = []
-    /// The dedupe keys of the events appended since the last fsync, taken out of the window if it fails.
+    /// The dedupe keys of the events in `payload`, taken out of the window if their write fails.
     private var unsyncedKeys: [UInt64] = []
+    /// The dedupe keys of the events in records handed to the writer since the last fsync.
+    private var appendedKeys: [UInt64] = []
+    /// How many of `waiting`, from the front, have all their events in records handed to the writer (the
+    /// rest are in `payload`). A segment rotation inside the next append fsyncs exactly those records.
+    private var appendedWaiting = 0
     private var unsyncedSince: ContinuousClock.Instant?
     private var writerState = WriterState.writable
     /// Failures since the last successful fsync, for the backoff.
@@ -306,10 +314,11 @@ package final class SpoolCommitter: @unchecked Sendable {
         if let chunk {
             let present = dedupe.mergeOlder(chunk)
             mergePresent.formUnion(present)
-            if !present.isEmpty && !unsyncedKeys.isEmpty {
+            if !present.isEmpty && !(unsyncedKeys.isEmpty && appendedKeys.isEmpty) {
                 // Stored already: a failed fsync of the spool's copy must not make the window forget them.
                 let stored = Set(present)
                 unsyncedKeys.removeAll { stored.contains($0) }
+                appendedKeys.removeAll { stored.contains($0) }
             }
             return
         }
@@ -355,13 +364,36 @@ package final class SpoolCommitter: @unchecked Sendable {
 
     private func appendRecord() {
         guard !payload.isEmpty, case .writable = writerState else { return }
+        let durableBefore = writer.durableEnd
         do {
             _ = try writer.append(payload)
+            settleRotated(since: durableBefore)
             payload.removeAll(keepingCapacity: true)
+            appendedKeys.append(contentsOf: unsyncedKeys)
+            unsyncedKeys.removeAll(keepingCapacity: true)
+            appendedWaiting = waiting.count
             if unsyncedSince == nil { unsyncedSince = .now }
         } catch {
+            // A rotation may have fsync'd the earlier records before this one failed: those stay stored.
+            settleRotated(since: durableBefore)
             fail(error)
         }
+    }
+
+    /// A full segment is fsync'd before the next one starts, so an append that rotated made every record
+    /// handed to the writer before it durable: their requests are answered now, and their ids can no
+    /// longer be taken out of the window by a later failure (a 503 for stored events would make the
+    /// client's retry store them twice).
+    private func settleRotated(since before: SpoolPosition) {
+        guard writer.durableEnd > before, appendedWaiting > 0 || !appendedKeys.isEmpty else { return }
+        for (acknowledgement, receipt) in waiting.prefix(appendedWaiting) {
+            acknowledgement.resume(returning: .success(receipt))
+        }
+        waiting.removeFirst(appendedWaiting)
+        appendedWaiting = 0
+        appendedKeys.removeAll(keepingCapacity: true)
+        groupCommits.increment()
+        onCommit()
     }
 
     private func commitGroup() {
@@ -390,11 +422,13 @@ package final class SpoolCommitter: @unchecked Sendable {
             groupCommits.increment()
             unsyncedSince = nil
             unsyncedKeys.removeAll(keepingCapacity: true)
+            appendedKeys.removeAll(keepingCapacity: true)
             consecutiveFailures = 0
             onCommit()
         }
         for (acknowledgement, receipt) in waiting { acknowledgement.resume(returning: .success(receipt)) }
         waiting.removeAll(keepingCapacity: true)
+        appendedWaiting = 0
     }
 
     /// A write or fsync failed: fail the waiting requests, forget their ids, cut the spool back, back off.
@@ -402,13 +436,15 @@ package final class SpoolCommitter: @unchecked Sendable {
         writeFailures.increment()
         consecutiveFailures += 1
         payload.removeAll(keepingCapacity: true)
+        for key in appendedKeys { dedupe.remove(key) }
         for key in unsyncedKeys { dedupe.remove(key) }
-        if ack == .memory && !unsyncedKeys.isEmpty {
+        if ack == .memory && !(appendedKeys.isEmpty && unsyncedKeys.isEmpty) {
             logger.error(
                 "events acknowledged with --ack memory were lost with the failed write",
-                metadata: ["events": "\(unsyncedKeys.count)"]
+                metadata: ["events": "\(appendedKeys.count + unsyncedKeys.count)"]
             )
         }
+        appendedKeys.removeAll(keepingCapacity: true)
         unsyncedKeys.removeAll(keepingCapacity: true)
         unsyncedSince = nil
         let delay = retryDelay()
@@ -484,6 +520,7 @@ package final class SpoolCommitter: @unchecked Sendable {
             acknowledgement.resume(returning: .failure(error))
         }
         waiting.removeAll()
+        appendedWaiting = 0
     }
 
     private func refreshGauges() {
