@@ -130,6 +130,31 @@ extension AggregationDatabaseTests {
                     """) == 0)
         }
 
+        @Test func anErasureWhoseRecomputationFailsLeavesTheMarksForTheRollupsJob() throws {
+            let fixture = try AggregationFixture("forget-pending")
+            let base = CalendarDay.today().adding(days: -1).start.unixMicroseconds + 10 * Self.hour
+            let rows = Traffic.generated(projectID: 1, count: 2_000, days: 2, users: 150, seed: 31) + Self.person(at: base)
+            try fixture.load(rows)
+            try fixture.aggregate()
+            // Another session holds the daily rollups; the erasure's own statements never touch them, its
+            // recomputation does, and gives up at its statement timeout.
+            let holder = try PostgresConnection(fixture.connectionString)
+            try holder.execute("BEGIN; LOCK TABLE analytics.rollup_daily IN ACCESS EXCLUSIVE MODE")
+            try fixture.database.execute("SET statement_timeout = '300ms'")  // allow-timing: the injected failure
+            let report = try PersonEraser().erase("fm-user", project: 1, on: fixture.database)
+            try fixture.database.execute("SET statement_timeout = 0")
+            try holder.execute("ROLLBACK")
+
+            #expect(report.rollupsPending?.code == .rollupsPending, "\(String(describing: report.rollupsPending))")
+            #expect(report.bucketsRecomputed == 0 && report.events == 8, "the erasure itself committed")
+            #expect(try fixture.count("SELECT count(*) FROM sluice.erasures") == 3)
+            #expect(
+                try fixture.count("SELECT count(DISTINCT (project_id, hour)) FROM sluice.rollup_marks") == 3,
+                "the three hours wait for the job")
+            try fixture.aggregate()
+            expectMatches(try StoredStats(fixture.database), ExpectedStats(rows.filter { !Self.isErased($0) }))
+        }
+
         @Test func aRestoredDayIsAggregatedAgainWithoutTheErasedPerson() throws {
             let fixture = try AggregationFixture("restore-rollups")
             let today = CalendarDay.today()
