@@ -80,6 +80,38 @@ import Testing
         }
     }
 
+    @Test func theCommandDoesTheSameAndSaysWhatItRemoved() async throws {
+        let harness = try StatsHarness(label: "forget-command")
+        let now = Timestamp.now().unixMicroseconds
+        let page = #""properties":{"path":"/p"}"#
+        try await harness.withServer { server in
+            try await server.send([
+                Self.event("page", user: nil, anonymous: "fc-anon", at: now - 60_000_000, extra: page),
+                Self.event("identify", user: "fc-user", anonymous: "fc-anon", at: now - 50_000_000, extra: #""traits":{}"#),
+                Self.event("page", user: nil, anonymous: "other", at: now - 40_000_000, extra: page),
+            ])
+            try server.waitUntilLoaded()
+        }
+        try await harness.runJobs()
+        let run = try await SluiceBinary.run(
+            ["forget", "--project", String(harness.projectID), "--user", "fc-user", "--database-url", harness.connectionString])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("fc-user\t1 event(s)") && run.output.contains("fc-anon\t1 event(s)"), "\(run.output)")
+        #expect(
+            run.output.contains(
+                "erased 2 id(s) of project \(harness.projectID): 2 event(s), 1 visit(s), 0 assignment(s), 0 other "
+                    + "experiment row(s); 1 rollup bucket(s) recomputed"), "\(run.output)")
+        for (arguments, words) in [
+            (["forget", "--help"], ["analytics.sessions", "/v1/privacy/forget", "Example:"]),
+            (["archive", "restore", "--help"], ["derived", "recomputed", "Example:"]),
+            (["jobs", "run", "--help"], ["SLUICE_ROLLUP_RETENTION_DAYS", "762 days"]),
+        ] {
+            let help = try await SluiceBinary.run(arguments)
+            #expect(help.status == 0)
+            for word in words { #expect(help.output.contains(word), "\(arguments) --help lacks \(word)") }
+        }
+    }
+
     @Test func refusesBadBodiesAndKeys() async throws {
         let harness = try StatsHarness(label: "forget-refusals")
         try await harness.withServer { server in
