@@ -16,7 +16,8 @@ import SluiceStore
 ///    of the day's bounds (so attaching it needs no scan); the archive streamed into it with binary `COPY`,
 ///    decompressed on the way; every row whose `user_id`, `anonymous_id` or `previous_id` hashes to an id in
 ///    `sluice.erasures` deleted; then, under a short lock (``ShortLocks``), attached as the day's partition.
-///    The same transaction marks every (project, hour) of the rows in `sluice.event_marks`.
+///    The same transaction marks every (project, hour) of the rows in `sluice.event_marks`, and the hours of
+///    the next day whose events no visit covers (``orphanedHours``).
 ///    A failure anywhere rolls all of it back.
 /// 4. The day's visits are derived again by the sessions job's own code (`SessionsJob.derive`: the
 ///    sessions table follows the raw horizon, so they went with the partition), then the rollup buckets
@@ -172,6 +173,9 @@ public struct ArchiveRestorer {
                 selecting: "SELECT DISTINCT project_id, date_trunc('hour', \"timestamp\", 'UTC') FROM \(table)", [],
                 on: connection
             )
+            marks += try MarkTable.events.insert(
+                selecting: Self.orphanedHours, ["\(day.adding(days: 1)) 00:00:00+00"], on: connection
+            )
         }
         var report = Report(
             day: day, archivedRows: check.rows, erasedRows: erased, bytes: check.bytes, copyBytes: check.copyBytes
@@ -179,6 +183,20 @@ public struct ArchiveRestorer {
         (report.visitsDerived, report.bucketsRecomputed) = try Self.aggregate(marks, on: connection)
         return report
     }
+
+    /// The hours of the day after the restored one (from `$1`, its start) holding counted
+    /// events that no visit covers: the continuation of a visit that began on the restored day and went on past
+    /// midnight. Retention purged that visit with its first day, so the sessions job's steps of the restored
+    /// hours would not see those events; marking their hours lets the steps derive the visit whole.
+    static let orphanedHours = """
+        SELECT DISTINCT e.project_id, date_trunc('hour', e."timestamp", 'UTC') FROM analytics.events e
+        WHERE e."timestamp" >= $1::timestamptz AND e."timestamp" < $1::timestamptz + interval '1 day'
+          AND e.type IN ('track', 'page', 'screen') AND NOT e.is_bot
+          AND NOT EXISTS (
+              SELECT 1 FROM analytics.sessions s
+              WHERE s.project_id = e.project_id AND s.person_id = coalesce(e.user_id, e.anonymous_id)
+                AND s.session_start <= e."timestamp" AND s.session_end >= e."timestamp")
+        """
 
     /// Derives the visits around the hours of `marks` (event marks) again, then recomputes the rollup
     /// buckets that changed.

@@ -161,9 +161,17 @@ extension AggregationDatabaseTests {
             let restoredDay = today.adding(days: -4)
             // The person's first visit on the day that goes to the archive, their later ones after it.
             let base = restoredDay.start.unixMicroseconds + 26 * Self.hour + 10 * Traffic.minute
+            // And a visit from the restored day's last minutes on past midnight, into a day that stays: its
+            // first day's visits are purged with the partition, its later events are not.
+            let midnight = restoredDay.adding(days: 1).start.unixMicroseconds
+            let across = [-10, 10, 35, 60].enumerated().map { index, minutes in
+                Traffic.event(
+                    index == 1 ? .track : .page, "fx-across", at: midnight + Int64(minutes) * Traffic.minute,
+                    name: index == 1 ? "Crossed" : nil, path: "/x\(index)", id: "fx-\(index)")
+            }
             let rows =
                 Traffic.generated(projectID: 1, count: 8_000, days: 5, users: 500, seed: 21)
-                + Self.person(at: base)
+                + Self.person(at: base) + across
             try fixture.load(rows)
             try fixture.aggregate()
             let stored = try StoredStats(fixture.database)
@@ -211,6 +219,8 @@ extension AggregationDatabaseTests {
                 "the person's page and track events of the day are no longer counted")
             #expect(try MarkTable.rollups.count(on: fixture.database) == 0)
             #expect(try MarkTable.events.count(on: fixture.database) == 0)
+            let crossed = after.visits.filter { $0.person == "fx-across" }
+            #expect(crossed.map(\.events) == [4], "one visit, derived whole across midnight: \(crossed)")
         }
     }
 }
