@@ -64,6 +64,10 @@ public struct SessionsJob: CatalogJob {
     /// One step in one transaction on `connection` (``prepare(_:)`` must have run on it): the visits around
     /// the step's hours deleted and derived again from the events, the changed hours marked for the rollups,
     /// the step's event marks deleted; `fence` is called last.
+    ///
+    /// The transaction first takes an advisory lock of the step's project, so a restore deriving a day's
+    /// visits while the job runs waits for the job's step (and the other way round) instead of both inserting
+    /// the same visits.
     /// - Throws: `PostgresError`, or what `fence` throws; nothing of the step commits then.
     func derive(
         _ step: SessionStep, on connection: PostgresConnection, fence: (PostgresConnection) throws -> Void
@@ -71,6 +75,7 @@ public struct SessionsJob: CatalogJob {
         let window = step.overlapWindow(rule)
         let hours = "{" + step.hours.hours.map(\.description).joined(separator: ",") + "}"
         return try connection.transaction { connection in
+            try connection.query(SessionsSQL.lockProject, [String(step.projectID)])
             let planned = try connection.query(
                 SessionsSQL.deleteAndPlan,
                 [
