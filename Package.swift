@@ -200,11 +200,25 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // `POST /v1/privacy/forget`: `sluice forget` over HTTP with the read key, on the Stats API's query pool.
+        .target(
+            name: "SluicePrivacyAPI",
+            dependencies: [
+                "SluiceRetention", "SluiceRetentionJob", "SluiceStatsAPI", "SluicePostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The one HTTP application of `sluice serve`: every capability's route collection and service, composed.
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI", "SluiceTracker",
+                "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI", "SluiceTracker", "SluicePrivacyAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -281,6 +295,7 @@ let package = Package(
             name: "SluiceRetentionJob",
             dependencies: [
                 "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceZstd", "SluiceScheduler",
+                "SluiceSessionsJob", "SluiceRollupsJob", "SluiceStore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift
@@ -537,7 +552,8 @@ let package = Package(
             dependencies: [
                 "SluiceSessionsJob", "SluiceRollupsJob", "SluiceSessions", "SluiceRollups", "SluiceScheduler",
                 "SluiceSchedulerCore", "SluiceLoader", "SluiceSpool", "SluiceStore", "SluicePostgres", "SluiceCore",
-                "SluiceWorkload", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                "SluiceWorkload", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres", "SluiceRetention",
+                "SluiceRetentionJob", "SluiceExperiments", "SluiceExperimentsStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

@@ -107,8 +107,8 @@ public struct PartitionWindow: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``SettingError`` when any is set to anything but a whole number in 0...``maximumDays``.
     public static func fromEnvironment(_ environment: [String: String]) throws(SettingError) -> PartitionWindow {
         PartitionWindow(
-            backfillDays: try days(environment, "SLUICE_BACKFILL_DAYS", default: standard.backfillDays),
-            premakeDays: try days(environment, "SLUICE_PREMAKE_DAYS", default: standard.premakeDays),
+            backfillDays: try daysSetting(environment, "SLUICE_BACKFILL_DAYS", default: standard.backfillDays),
+            premakeDays: try daysSetting(environment, "SLUICE_PREMAKE_DAYS", default: standard.premakeDays),
             retentionDays: try retentionDays(environment)
         )
     }
@@ -118,10 +118,12 @@ public struct PartitionWindow: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Throws: ``SettingError`` when it is set to anything but a whole number in 0...``maximumDays``.
     public static func retentionDays(_ environment: [String: String]) throws(SettingError) -> Int {
-        try days(environment, "SLUICE_RETENTION_DAYS", default: defaultRetentionDays)
+        try daysSetting(environment, "SLUICE_RETENTION_DAYS", default: defaultRetentionDays)
     }
 
-    private static func days(
+    /// The whole number of days in 0...``maximumDays`` that variable `name` holds, `value` when unset or empty.
+    /// - Throws: ``SettingError`` for anything else.
+    public static func daysSetting(
         _ environment: [String: String], _ name: String, default value: Int
     ) throws(SettingError) -> Int {
         guard let text = environment[name], !text.isEmpty else { return value }

@@ -16,12 +16,31 @@ public struct RetentionPolicy: Sendable, Hashable {
     /// Days `sluice.job_runs` rows are kept.
     public let jobRunDays: Int
 
-    public static let defaultJobRunDays = 30
+    /// Days before today whose rollup rows are kept (`SLUICE_ROLLUP_RETENTION_DAYS`, default
+    /// ``defaultRollupDays``): hourly buckets and days before today − ``rollupDays`` are deleted.
+    public let rollupDays: Int
 
-    public init(days: Int = PartitionWindow.defaultRetentionDays, jobRunDays: Int = RetentionPolicy.defaultJobRunDays) {
+    public static let defaultJobRunDays = 30
+    /// 25 months, counted as 762 days (2 × 365 + 32): a month-over-month comparison two years back still
+    /// has its month and the one before it.
+    public static let defaultRollupDays = 762
+
+    public init(
+        days: Int = PartitionWindow.defaultRetentionDays, jobRunDays: Int = RetentionPolicy.defaultJobRunDays,
+        rollupDays: Int = RetentionPolicy.defaultRollupDays
+    ) {
         self.days = min(max(0, days), PartitionWindow.maximumDays)
         self.jobRunDays = max(0, jobRunDays)
+        self.rollupDays = min(max(0, rollupDays), PartitionWindow.maximumDays)
     }
+
+    /// Whether the rollups outlive the events (``rollupDays`` ≥ ``days``), as they must: a rollup bucket is
+    /// recomputed from its events (late data, `sluice forget`), so one dropped while they remain would come
+    /// back half.
+    public var rollupsOutliveEvents: Bool { rollupDays >= days }
+
+    /// The oldest day whose rollup rows are kept: today − ``rollupDays``.
+    public func firstKeptRollupDay(today: CalendarDay) -> CalendarDay { today.adding(days: -rollupDays) }
 
     /// The oldest day whose partition is kept: today − ``days``.
     public func firstKeptDay(today: CalendarDay) -> CalendarDay { today.adding(days: -days) }
@@ -37,11 +56,15 @@ public struct RetentionPolicy: Sendable, Hashable {
     /// Dead letters are kept as long as the events they would have been: rows older than this are purged.
     public func deadLetterCutoff(today: CalendarDay) -> Timestamp { firstKeptDay(today: today).start }
 
-    /// Reads `SLUICE_RETENTION_DAYS` (default 90) as ``PartitionWindow`` does.
-    /// - Throws: `PartitionWindow.SettingError` when it is not a whole number of days in 0...3650.
+    /// Reads `SLUICE_RETENTION_DAYS` (default 90) as ``PartitionWindow`` does, and
+    /// `SLUICE_ROLLUP_RETENTION_DAYS` (default 762).
+    /// - Throws: `PartitionWindow.SettingError` when either is not a whole number of days in 0...3650.
     public static func fromEnvironment(
         _ environment: [String: String]
     ) throws(PartitionWindow.SettingError) -> RetentionPolicy {
-        RetentionPolicy(days: try PartitionWindow.retentionDays(environment))
+        RetentionPolicy(
+            days: try PartitionWindow.retentionDays(environment),
+            rollupDays: try PartitionWindow.daysSetting(environment, "SLUICE_ROLLUP_RETENTION_DAYS", default: defaultRollupDays)
+        )
     }
 }

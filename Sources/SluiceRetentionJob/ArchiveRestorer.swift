@@ -1,6 +1,9 @@
 import SluiceCore
 import SluicePostgres
 import SluiceRetention
+import SluiceRollupsJob
+import SluiceSessionsJob
+import SluiceStore
 
 /// `sluice archive restore`: loads an archived day back into `analytics.events`, checked before anything
 /// changes, with the erasures recorded since applied.
@@ -13,7 +16,14 @@ import SluiceRetention
 ///    of the day's bounds (so attaching it needs no scan); the archive streamed into it with binary `COPY`,
 ///    decompressed on the way; every row whose `user_id`, `anonymous_id` or `previous_id` hashes to an id in
 ///    `sluice.erasures` deleted; then, under a short lock (``ShortLocks``), attached as the day's partition.
+///    The same transaction marks every (project, hour) of the rows in `sluice.event_marks`, and the hours of
+///    the next day whose events no visit covers (``orphanedHours``).
 ///    A failure anywhere rolls all of it back.
+/// 4. The day's visits are derived again by the sessions job's own code (`SessionsJob.derive`: the
+///    sessions table follows the raw horizon, so they went with the partition), then the rollup buckets
+///    those steps marked are recomputed by the rollups job's own code (`RollupsJob.recompute`): the day's
+///    numbers equal a recomputation from its rows as restored, without the erased people. Should this
+///    fail, the rows stay restored and the marks stay for the jobs' next runs.
 ///
 /// The restored partition is past the retention horizon, so the next retention run archives it again (a
 /// new manifest line, the rows as they are then) and drops it: a restore is for looking at a day, not for
@@ -37,6 +47,10 @@ public struct ArchiveRestorer {
         public var rows: Int { archivedRows - erasedRows }
         public var bytes: Int
         public var copyBytes: Int
+        /// Visits derived again from the restored rows (and the hours around them).
+        public var visitsDerived = 0
+        /// Hourly rollup buckets (distinct project and hour) recomputed.
+        public var bucketsRecomputed = 0
     }
 
     /// The manifest entry and file a `DAY` or `FILE` argument stands for.
@@ -126,6 +140,7 @@ public struct ArchiveRestorer {
         let bounds = "\(name.partitionName)_bounds"
         let columns = EventRow.columns.map { "\"\($0)\"" }.joined(separator: ", ")
         var erased = 0
+        var marks: [HourMark] = []
         try locks.transaction("attach \(table)", on: connection) { connection in
             // The COPY and the DELETE touch only the new table; the parent is locked by the ATTACH alone, last.
             try connection.execute("SET LOCAL lock_timeout = 0")
@@ -154,10 +169,55 @@ public struct ArchiveRestorer {
                 "ALTER TABLE analytics.events ATTACH PARTITION \(table) FOR VALUES FROM (\(from)) TO (\(to))"
             )
             try connection.execute("ALTER TABLE \(table) DROP CONSTRAINT \(bounds)")
+            marks = try MarkTable.events.insert(
+                selecting: "SELECT DISTINCT project_id, date_trunc('hour', \"timestamp\", 'UTC') FROM \(table)", [],
+                on: connection
+            )
+            marks += try MarkTable.events.insert(
+                selecting: Self.orphanedHours, ["\(day.adding(days: 1)) 00:00:00+00"], on: connection
+            )
         }
-        return Report(
+        var report = Report(
             day: day, archivedRows: check.rows, erasedRows: erased, bytes: check.bytes, copyBytes: check.copyBytes
         )
+        (report.visitsDerived, report.bucketsRecomputed) = try Self.aggregate(marks, on: connection)
+        return report
+    }
+
+    /// The hours of the day after the restored one (from `$1`, its start) holding counted
+    /// events that no visit covers: the continuation of a visit that began on the restored day and went on past
+    /// midnight. Retention purged that visit with its first day, so the sessions job's steps of the restored
+    /// hours would not see those events; marking their hours lets the steps derive the visit whole.
+    static let orphanedHours = """
+        SELECT DISTINCT e.project_id, date_trunc('hour', e."timestamp", 'UTC') FROM analytics.events e
+        WHERE e."timestamp" >= $1::timestamptz AND e."timestamp" < $1::timestamptz + interval '1 day'
+          AND e.type IN ('track', 'page', 'screen') AND NOT e.is_bot
+          AND NOT EXISTS (
+              SELECT 1 FROM analytics.sessions s
+              WHERE s.project_id = e.project_id AND s.person_id = coalesce(e.user_id, e.anonymous_id)
+                AND s.session_start <= e."timestamp" AND s.session_end >= e."timestamp")
+        """
+
+    /// Derives the visits around the hours of `marks` (event marks) again, then recomputes the rollup
+    /// buckets that changed.
+    /// - Returns: the visits derived and the hourly buckets recomputed.
+    /// - Throws: ``RetentionError`` (`.rollupsPending`): the marks that are left, the jobs answer next.
+    static func aggregate(_ marks: [HourMark], on connection: PostgresConnection) throws -> (Int, Int) {
+        guard !marks.isEmpty else { return (0, 0) }
+        let projects = Set(marks.map(\.projectID))
+        do {
+            let before = try MarkTable.rollups.lastID(on: connection)
+            let visits = try SessionsJob().derive(marks, on: connection)
+            let changed = try MarkTable.rollups.newer(than: before, on: connection)
+                .filter { projects.contains($0.projectID) }
+            return (visits, try RollupsJob.recompute(changed, on: connection))
+        } catch {
+            throw RetentionError(
+                .rollupsPending,
+                "the day was restored, but deriving its visits and rollups again failed (\(error)); "
+                    + "sluice jobs run sessions, then sluice jobs run rollups, finish it"
+            )
+        }
     }
 
     /// Deletes from `table` the rows of every erased id.

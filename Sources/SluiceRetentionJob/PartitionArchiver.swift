@@ -3,7 +3,8 @@ import SluicePostgres
 import SluiceRetention
 
 /// One run of retention: archives each daily partition of `analytics.events` past the horizon, verifies the
-/// archive against the partition, drops the partition; then purges old job runs and dead letters.
+/// archive against the partition, drops the partition; then purges old job runs, dead letters, visits and
+/// rollup rows (``purge(_:today:into:fence:)``).
 ///
 /// Per due day, in this order, each step durable before the next starts:
 /// 1. detach the partition (a short `ACCESS EXCLUSIVE` lock, ``ShortLocks``), so no row can arrive while it
@@ -65,6 +66,10 @@ public struct PartitionArchiver: Sendable {
         public var copyBytes = 0
         public var jobRunsPurged = 0
         public var deadLettersPurged = 0
+        /// Visits of `analytics.sessions` started before the events' horizon.
+        public var sessionsPurged = 0
+        /// Rows of the four rollup tables before the rollups' horizon.
+        public var rollupRowsPurged = 0
         /// Whether the run stopped early because it was asked to (the next run carries on).
         public var stopped = false
     }
@@ -221,7 +226,11 @@ public struct PartitionArchiver: Sendable {
         report.rows += rows
     }
 
-    /// Deletes job runs older than ``RetentionPolicy/jobRunDays`` and dead letters older than the horizon.
+    /// Deletes job runs older than ``RetentionPolicy/jobRunDays``, dead letters and visits older than the
+    /// horizon, rollup rows older than the rollups' horizon.
+    ///
+    /// A visit goes once it started before the first kept day: its first event went with its partition, and a
+    /// restore of that day derives it again. Rollup rows go by their bucket (an hour's start, a day).
     func purge(
         _ connection: PostgresConnection, today: CalendarDay, into report: inout Report,
         fence: (PostgresConnection) throws -> Void
@@ -237,10 +246,24 @@ public struct PartitionArchiver: Sendable {
                     ["\(today.adding(days: -policy.jobRunDays)) 00:00:00+00"]
                 ).affectedRows
             }
+            let horizon = "\(policy.firstKeptDay(today: today)) 00:00:00+00"
             report.deadLettersPurged = try connection.query(
-                "DELETE FROM sluice.dead_letters WHERE created_at < $1::timestamptz",
-                ["\(policy.firstKeptDay(today: today)) 00:00:00+00"]
+                "DELETE FROM sluice.dead_letters WHERE created_at < $1::timestamptz", [horizon]
             ).affectedRows
+            report.sessionsPurged = try connection.query(
+                "DELETE FROM analytics.sessions WHERE session_start < $1::timestamptz", [horizon]
+            ).affectedRows
+            let rollupDay = policy.firstKeptRollupDay(today: today)
+            for (table, column, bound) in [
+                ("analytics.rollup_hourly", "bucket", "'\(rollupDay) 00:00:00+00'::timestamptz"),
+                ("analytics.rollup_hourly_dims", "bucket", "'\(rollupDay) 00:00:00+00'::timestamptz"),
+                ("analytics.rollup_daily", "day", "'\(rollupDay)'::date"),
+                ("analytics.rollup_daily_dims", "day", "'\(rollupDay)'::date"),
+            ] {
+                report.rollupRowsPurged += try connection.execute(
+                    "DELETE FROM \(table) WHERE \(column) < \(bound)"
+                ).affectedRows
+            }
             try fence(connection)
         }
     }

@@ -20,6 +20,9 @@ public struct RetentionError: Error, CustomStringConvertible, Sendable, Equatabl
         public static let lockTimeout = Code(name: "lock timeout")
         /// The day to restore is already in analytics.events.
         public static let alreadyPresent = Code(name: "already present")
+        /// An erasure or a restore committed, but recomputing the rollups after it failed; the rollups job
+        /// recomputes the marked buckets on its next run.
+        public static let rollupsPending = Code(name: "rollups pending")
         public var description: String { name }
     }
 

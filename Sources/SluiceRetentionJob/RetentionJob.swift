@@ -9,8 +9,10 @@ public struct RetentionJob: CatalogJob {
         (default 90) to SLUICE_ARCHIVE_DIR/analytics.events/YYYY-MM-DD.copy.zst (binary COPY, zstd; a line in \
         manifest.jsonl), read it back and count its rows, then drop the partition; refuses without \
         SLUICE_ARCHIVE_DIR unless SLUICE_ARCHIVE=off (or --no-archive) says to drop without an archive. \
-        Also deletes sluice.job_runs older than 30 days and dead letters older than the horizon; daily in \
-        sluice serve.
+        Also deletes what follows the events' horizon (analytics.sessions: visits started before it; dead \
+        letters created before it), rollup rows (analytics.rollup_hourly, rollup_daily and their _dims) \
+        before today - SLUICE_ROLLUP_RETENTION_DAYS (default 762 days, 25 months: 2 x 365 + 32), and \
+        sluice.job_runs older than 30 days; daily in sluice serve.
         """
 
     public let archiver: PartitionArchiver
@@ -29,6 +31,13 @@ public struct RetentionJob: CatalogJob {
             policy = try RetentionPolicy.fromEnvironment(environment)
         } catch {
             throw RetentionError(.invalidSetting, error.description)
+        }
+        guard policy.rollupsOutliveEvents else {
+            throw RetentionError(
+                .invalidSetting,
+                "SLUICE_ROLLUP_RETENTION_DAYS=\(policy.rollupDays) is shorter than SLUICE_RETENTION_DAYS=\(policy.days): "
+                    + "rollups are recomputed from the events, so they must be kept at least as long; raise it"
+            )
         }
         let archiving: PartitionArchiver.Archiving
         switch environment["SLUICE_ARCHIVE"] ?? "" {
@@ -56,9 +65,12 @@ public struct RetentionJob: CatalogJob {
             summary += ", not archived (SLUICE_ARCHIVE=off)"
         }
         summary += "; purged \(report.jobRunsPurged) job run(s), \(report.deadLettersPurged) dead letter(s)"
-        summary += "; keeping \(archiver.policy.days) days"
+        summary += ", \(report.sessionsPurged) visit(s), \(report.rollupRowsPurged) rollup row(s)"
+        summary += "; keeping \(archiver.policy.days) days of events, \(archiver.policy.rollupDays) of rollups"
         if report.stopped { summary += "; stopped early, the next run carries on" }
-        let touched = report.rows + report.jobRunsPurged + report.deadLettersPurged
+        let touched =
+            report.rows + report.jobRunsPurged + report.deadLettersPurged + report.sessionsPurged
+            + report.rollupRowsPurged
         return JobOutcome(rowsTouched: Int64(touched), summary: summary)
     }
 }

@@ -56,6 +56,21 @@ public struct RollupsJob: CatalogJob {
 
     /// One unit in one fenced transaction.
     func run(_ unit: RollupUnit, _ context: JobContext) throws -> RollupsOutcome {
+        try Self.recompute(unit, on: context.connection, fence: context.fence)
+    }
+
+    /// Recomputes one unit's buckets in one transaction on `connection`: its hours' rows of `rollup_hourly` and
+    /// `rollup_hourly_dims` from events and sessions, then its day's rows of `rollup_daily` and
+    /// `rollup_daily_dims`, and deletes the unit's marks; `fence` is called last.
+    ///
+    /// The transaction first takes an advisory lock of the unit's project and day, so two recomputations of
+    /// the same day (this job, and `sluice forget` or `sluice archive restore` recomputing at once) run one
+    /// after the other and the later one rewrites what the earlier one wrote, instead of both inserting the
+    /// same keys.
+    /// - Throws: `PostgresError`, or what `fence` throws; nothing of the unit commits then.
+    static func recompute(
+        _ unit: RollupUnit, on connection: PostgresConnection, fence: (PostgresConnection) throws -> Void
+    ) throws -> RollupsOutcome {
         let hourly = [
             String(unit.projectID), "{" + unit.hours.map(\.description).joined(separator: ",") + "}",
             unit.span.from.iso8601String, unit.span.to.iso8601String,
@@ -64,7 +79,8 @@ public struct RollupsJob: CatalogJob {
             String(unit.projectID), unit.day.description, unit.dayRange.from.iso8601String,
             unit.dayRange.to.iso8601String,
         ]
-        return try context.transaction { connection in
+        return try connection.transaction { connection in
+            try connection.query(RollupsSQL.lockDay, Array(daily[0...1]))
             var outcome = RollupsOutcome(units: 1, hours: unit.hours.count, marks: unit.markIDs.count)
             try connection.query(RollupsSQL.deleteHourly, Array(hourly[0...1]))
             outcome.rows += Int64(try connection.query(RollupsSQL.insertHourly, hourly).affectedRows)
@@ -76,8 +92,24 @@ public struct RollupsJob: CatalogJob {
             try connection.query(RollupsSQL.deleteDailyDims, Array(daily[0...1]))
             outcome.rows += Int64(try connection.query(RollupsSQL.insertDailyDims, daily).affectedRows)
             try MarkTable.rollups.delete(unit.markIDs, on: connection)
+            try fence(connection)
             return outcome
         }
+    }
+
+    /// Recomputes the buckets that `marks` name, as a run of the job does (one transaction per project and
+    /// UTC day, ``recompute(_:on:fence:)``), and deletes those marks; for `sluice forget` and
+    /// `sluice archive restore`, which must leave the rollups right before they return.
+    /// - Parameter fence: called last in each unit's transaction.
+    /// - Returns: the hourly buckets recomputed (distinct project and hour).
+    /// - Throws: `PostgresError`; the units done before the failure stay committed, the others keep their marks.
+    public static func recompute(
+        _ marks: [HourMark], on connection: PostgresConnection,
+        fence: (PostgresConnection) throws -> Void = { _ in }
+    ) throws -> Int {
+        let plan = RollupPlan(marks: marks)
+        for unit in plan.units { _ = try recompute(unit, on: connection, fence: fence) }
+        return plan.hourCount
     }
 }
 

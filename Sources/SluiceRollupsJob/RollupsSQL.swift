@@ -54,6 +54,11 @@ enum RollupsSQL {
         coalesce(v.visits, 0), coalesce(v.bounces, 0), coalesce(v.duration_us, 0), coalesce(v.visit_pageviews, 0)
         """
 
+    /// Serializes the recomputations of one project's day (`$1` project, `$2` day) until the transaction ends.
+    static let lockDay = """
+        SELECT pg_advisory_xact_lock(hashtextextended('sluice.rollups ' || $1 || ' ' || $2, 0))
+        """
+
     static let deleteHourly = """
         DELETE FROM analytics.rollup_hourly WHERE project_id = $1 AND bucket = ANY($2::timestamptz[])
         """

@@ -41,8 +41,7 @@ public struct SessionsJob: CatalogJob {
 
     public func run(_ context: JobContext) throws -> JobOutcome {
         let connection = context.connection
-        try AggregationSession.prepare(connection)
-        try connection.execute(SessionsSQL.createWindows)
+        try Self.prepare(connection)
         var totals = SessionsOutcome()
         while !context.shouldStop {
             let marks = try MarkTable.events.oldest(markBatch, on: connection)
@@ -59,9 +58,24 @@ public struct SessionsJob: CatalogJob {
 
     /// One step in one fenced transaction.
     func run(_ step: SessionStep, _ context: JobContext) throws -> SessionsOutcome {
+        try derive(step, on: context.connection, fence: context.fence)
+    }
+
+    /// One step in one transaction on `connection` (``prepare(_:)`` must have run on it): the visits around
+    /// the step's hours deleted and derived again from the events, the changed hours marked for the rollups,
+    /// the step's event marks deleted; `fence` is called last.
+    ///
+    /// The transaction first takes an advisory lock of the step's project, so a restore deriving a day's
+    /// visits while the job runs waits for the job's step (and the other way round) instead of both inserting
+    /// the same visits.
+    /// - Throws: `PostgresError`, or what `fence` throws; nothing of the step commits then.
+    func derive(
+        _ step: SessionStep, on connection: PostgresConnection, fence: (PostgresConnection) throws -> Void
+    ) throws -> SessionsOutcome {
         let window = step.overlapWindow(rule)
         let hours = "{" + step.hours.hours.map(\.description).joined(separator: ",") + "}"
-        return try context.transaction { connection in
+        return try connection.transaction { connection in
+            try connection.query(SessionsSQL.lockProject, [String(step.projectID)])
             let planned = try connection.query(
                 SessionsSQL.deleteAndPlan,
                 [
@@ -81,8 +95,33 @@ public struct SessionsJob: CatalogJob {
                 outcome.inserted = Int64(try derived.int(0, 0) ?? 0)
             }
             try MarkTable.events.delete(step.markIDs, on: connection)
+            try fence(connection)
             return outcome
         }
+    }
+
+    /// The session settings and the temporary table the steps need, once per connection.
+    /// - Throws: `PostgresError`.
+    static func prepare(_ connection: PostgresConnection) throws {
+        try AggregationSession.prepare(connection)
+        try connection.execute(SessionsSQL.createWindows)
+    }
+
+    /// Derives the visits again around the hours that `marks` (event marks) name, as a run of the job does
+    /// (``SessionPlan``, one transaction per step), deleting those marks; the hours whose visits changed are
+    /// marked for the rollups job. For `sluice archive restore`, which loads a day's events back.
+    /// - Parameter fence: called last in each step's transaction.
+    /// - Returns: the visits derived.
+    /// - Throws: `PostgresError`; the steps done before the failure stay committed, the others keep their marks.
+    public func derive(
+        _ marks: [HourMark], on connection: PostgresConnection,
+        fence: (PostgresConnection) throws -> Void = { _ in }
+    ) throws -> Int {
+        guard !marks.isEmpty else { return 0 }
+        try Self.prepare(connection)
+        var derived: Int64 = 0
+        for step in SessionPlan(marks: marks).steps { derived += try derive(step, on: connection, fence: fence).inserted }
+        return Int(derived)
     }
 }
 

@@ -18,6 +18,11 @@ enum SessionsSQL {
 
     /// The table of the current step's affected persons and the span of their events to derive visits from;
     /// one per run's connection, emptied at every commit.
+    /// Serializes the steps of one project (`$1`) until the transaction ends.
+    static let lockProject = """
+        SELECT pg_advisory_xact_lock(hashtextextended('sluice.sessions ' || $1, 0))
+        """
+
     static let createWindows = """
         CREATE TEMPORARY TABLE IF NOT EXISTS sluice_visit_windows (
             person_id  text        NOT NULL,

@@ -95,7 +95,7 @@ package struct StatsController: Sendable {
 
     /// The key of `Authorization: Bearer KEY`.
     /// - Throws: ``StatsAPIError`` (`unauthorized`) when the header is missing or not a bearer token.
-    static func bearerToken(_ header: String?) throws(StatsAPIError) -> String {
+    package static func bearerToken(_ header: String?) throws(StatsAPIError) -> String {
         guard let header else {
             throw StatsAPIError(.unauthorized, "missing read key; send Authorization: Bearer rk_…")
         }
@@ -106,14 +106,14 @@ package struct StatsController: Sendable {
         return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 
-    static func refusal(_ error: StatsAPIError) -> Response {
+    package static func refusal(_ error: StatsAPIError) -> Response {
         var response = json(error.status, StatsResponse.error(error.message, parameter: error.parameter))
         if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
         if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
     }
 
-    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    package static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text))

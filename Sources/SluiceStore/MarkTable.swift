@@ -54,11 +54,33 @@ public struct MarkTable: Sendable, Equatable {
     public func oldest(_ limit: Int, on connection: PostgresConnection) throws(PostgresError) -> [HourMark] {
         let result = try connection.query(
             """
-            SELECT id, project_id, floor(extract(epoch FROM hour) / 3600)::bigint
+            SELECT id, \(Self.markColumns)
             FROM \(name) ORDER BY id LIMIT $1
             """,
             [String(limit)]
         )
+        return try Self.marks(result)
+    }
+
+    /// Marks the (project, hour) pairs that `select` yields (a `SELECT` of two columns: a project id and a
+    /// `timestamptz` already truncated to its UTC hour), in one statement on `connection`, inside the
+    /// caller's transaction if any.
+    /// - Returns: the marks inserted, with their ids, so the caller can answer exactly those.
+    /// - Throws: `PostgresError`.
+    public func insert(
+        selecting select: String, _ parameters: [String?], on connection: PostgresConnection
+    ) throws(PostgresError) -> [HourMark] {
+        let result = try connection.query(
+            "INSERT INTO \(name) (project_id, hour) \(select) RETURNING id, \(Self.markColumns)", parameters
+        )
+        return try Self.marks(result)
+    }
+
+    /// The columns after `id` that ``marks(_:)`` reads: the project and the hour since the Unix epoch.
+    static let markColumns = "project_id, floor(extract(epoch FROM hour) / 3600)::bigint"
+
+    /// The marks of a result whose columns are `id` then ``markColumns``.
+    private static func marks(_ result: PostgresResult) throws(PostgresError) -> [HourMark] {
         var marks: [HourMark] = []
         marks.reserveCapacity(result.rowCount)
         for row in 0..<result.rowCount {
@@ -68,6 +90,25 @@ public struct MarkTable: Sendable, Equatable {
             marks.append(HourMark(id: Int64(id), projectID: Int64(project), hour: UTCHour(unixHour: Int64(hour))))
         }
         return marks
+    }
+
+    /// The marks with an id above `id`, by id (at most `limit`).
+    /// - Throws: `PostgresError`.
+    public func newer(than id: Int64, limit: Int = 100_000, on connection: PostgresConnection) throws(PostgresError)
+        -> [HourMark]
+    {
+        try Self.marks(
+            connection.query(
+                "SELECT id, \(Self.markColumns) FROM \(name) WHERE id > $1 ORDER BY id LIMIT $2",
+                [String(id), String(limit)]
+            )
+        )
+    }
+
+    /// The highest mark id there is, 0 when there is none.
+    /// - Throws: `PostgresError`.
+    public func lastID(on connection: PostgresConnection) throws(PostgresError) -> Int64 {
+        Int64(try connection.query("SELECT coalesce(max(id), 0) FROM \(name)").int(0, 0) ?? 0)
     }
 
     /// Deletes the marks `ids`, inside the caller's transaction (the one that did their work).

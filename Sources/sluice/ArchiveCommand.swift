@@ -62,8 +62,18 @@ struct Archive: ParsableCommand {
                 sha256 must match the manifest and the whole file must decompress to its rows; otherwise the \
                 restore refuses and changes nothing. The rows are loaded with binary COPY into a new \
                 partition, every row of an id recorded in sluice.erasures (sluice forget) is deleted again, \
-                and the partition is attached, all in one transaction. Progress goes to stderr. The day stays \
-                until the next retention run archives and drops it again; raise SLUICE_RETENTION_DAYS to keep it.
+                and the partition is attached, all in one transaction. Then the day's visits \
+                (analytics.sessions, which follow the events' horizon and went with the partition) are derived \
+                again by the sessions job's code, and the rollup buckets they touch are recomputed by the \
+                rollups job's code, so the day's numbers equal a recomputation from its rows as restored, \
+                erased people left out. Progress goes to stderr. The day stays until the next retention run \
+                archives and drops it again (its visits with it); raise SLUICE_RETENTION_DAYS to keep it.
+
+                Example:
+                  $ SLUICE_ARCHIVE_DIR=/var/lib/sluice/archive sluice archive restore 2026-08-31
+                  restored 2026-08-31: 1204311 row(s) into analytics.events_p20260831 (1204388 archived, 77 \
+                erased since); 301277 visit(s) derived, 24 rollup bucket(s) recomputed
+                  $ sluice archive restore /mnt/backup/archive/analytics.events/2026-08-31.copy.zst
                 """
         )
 
@@ -100,7 +110,8 @@ struct Archive: ParsableCommand {
             bar.end()
             print(
                 "restored \(report.day): \(report.rows) row(s) into analytics.events_p\(report.day.compact) "
-                    + "(\(report.archivedRows) archived, \(report.erasedRows) erased since)"
+                    + "(\(report.archivedRows) archived, \(report.erasedRows) erased since); "
+                    + "\(report.visitsDerived) visit(s) derived, \(report.bucketsRecomputed) rollup bucket(s) recomputed"
             )
         }
     }
