@@ -1,7 +1,7 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Foundation
 import SluiceTracker
 
 /// `GET /` and `GET /dashboard`: the dashboard page, gzipped for clients that accept it, revalidated by ETag.

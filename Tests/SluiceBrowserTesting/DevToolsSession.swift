@@ -117,7 +117,9 @@ public final class DevToolsSession: @unchecked Sendable {
             while let end = pending.firstIndex(of: 0) {
                 let message = Data(pending[..<end])
                 pending.removeSubrange(...end)
-                guard let object = (try? JSONSerialization.jsonObject(with: message)) as? [String: Any] else { continue }
+                guard let object = (try? JSONSerialization.jsonObject(with: message)) as? [String: Any] else {
+                    continue
+                }
                 locked {
                     if let id = object["id"] as? Int {
                         answers[id] = object

@@ -15,10 +15,10 @@ import Testing
 /// known traffic (sent over HTTP, loaded by the real pipeline, the real jobs run): every top number's
 /// `data-value` equals the Stats API's answer for the same range, fetched here over HTTP, and
 /// ``StatsOracle``'s recomputation from the events sent; a click on a breakdown row filters every number by
-/// its value, and its chip removes the filter; the page asks no other host for anything; errors (a wrong key, the
-/// database away) are shown in words; the experiments view shows the results endpoint's numbers and its SRM
-/// warning; screenshots are taken. `SLUICE_UPDATE_SCREENSHOT=1` writes the experiments test's screenshot, taken
-/// over a larger site's traffic, to docs/images/dashboard.png.
+/// its value, and its chip removes the filter; the page asks no other host for anything; nothing is wider than
+/// a phone's screen; errors (a wrong key, the database away) are shown in words; the experiments view shows the
+/// results endpoint's numbers and its SRM warning; screenshots are taken. `SLUICE_UPDATE_SCREENSHOT=1` writes
+/// the experiments test's screenshot, taken over a larger site's traffic, to docs/images/dashboard.png.
 @Suite(.serialized) struct DashboardBrowserTests {
     static let metrics: [StatsMetric] = [.visitors, .visits, .pageviews, .bounceRate, .visitDuration]
     static let updateScreenshot = ProcessInfo.processInfo.environment["SLUICE_UPDATE_SCREENSHOT"] == "1"
@@ -27,11 +27,12 @@ import Testing
     /// error instead fails at once with the words it shows.
     static func waitForRender(_ browser: DevToolsSession, _ renders: Int, _ what: String) async throws {
         try await HangGuard.wait(for: "the dashboard to show \(what)") {
-            let state = try await browser.evaluate(
-                // Before the page's document exists (the navigation not yet committed) every part is empty.
-                "[document.documentElement?.dataset.state, Number(document.documentElement?.dataset.renders || 0), "
-                    + "document.getElementById('error')?.textContent]"
-            ) as? [Any]
+            let state =
+                try await browser.evaluate(
+                    // Before the page's document exists (the navigation not yet committed) every part is empty.
+                    "[document.documentElement?.dataset.state, Number(document.documentElement?.dataset.renders || 0), "
+                        + "document.getElementById('error')?.textContent]"
+                ) as? [Any]
             if state?[0] as? String == "error" {
                 throw BrowserError("the dashboard shows an error instead of \(what): \(state?[2] ?? "")")
             }
@@ -40,7 +41,8 @@ import Testing
     }
 
     /// The `data-value` of every top number, and the `data-previous` of its change.
-    static func shown(_ browser: DevToolsSession) async throws -> (values: [String: String], previous: [String: String]) {
+    static func shown(_ browser: DevToolsSession) async throws -> (values: [String: String], previous: [String: String])
+    {
         let json = try #require(
             try await browser.evaluate(
                 """
@@ -108,15 +110,15 @@ import Testing
             try await offThePool { try server.waitUntilLoaded() }
             try await harness.runJobs()
 
-            let browser = try chromium.devTools()
-            do {
+            try await Self.withBrowser(chromium) { browser in
                 try await browser.open(server.baseURL + "/#key=" + harness.readKey, width: 1280, height: 900)
                 try await Self.waitForRender(browser, 1, "its first numbers")
                 try await Self.expectNumbers(browser, server, oracle, [], "unfiltered")
 
                 // The key left the address bar for the browser's storage.
-                let kept = try await browser.evaluate(
-                    "[location.hash.includes('rk_'), localStorage.getItem('sluice.readKey')]") as? [Any]
+                let kept =
+                    try await browser.evaluate(
+                        "[location.hash.includes('rk_'), localStorage.getItem('sluice.readKey')]") as? [Any]
                 #expect(kept?[0] as? Bool == false, "the key stays in the address bar")
                 #expect(kept?[1] as? String == harness.readKey)
 
@@ -146,13 +148,14 @@ import Testing
                 try await Self.expectNumbers(browser, server, oracle, [], "filter removed")
 
                 // The page drew its chart and filled every table.
-                let drawn = try await browser.evaluate(
-                    """
-                    [document.querySelectorAll('#chart svg polyline').length,
-                     document.querySelectorAll('#chart-table tbody tr').length,
-                     document.querySelectorAll('#breakdowns table').length]
-                    """
-                ) as? [Int]
+                let drawn =
+                    try await browser.evaluate(
+                        """
+                        [document.querySelectorAll('#chart svg polyline').length,
+                         document.querySelectorAll('#chart-table tbody tr').length,
+                         document.querySelectorAll('#breakdowns table').length]
+                        """
+                    ) as? [Int]
                 #expect(drawn?[0] == 1 && drawn?[1] == 7, "chart: \(String(describing: drawn))")
                 #expect((drawn?[2] ?? 0) >= 10, "breakdown tables: \(String(describing: drawn))")
 
@@ -164,21 +167,28 @@ import Testing
                 let elsewhere = requested.filter { !$0.hasPrefix(server.baseURL + "/") && !$0.hasPrefix("data:") }
                 #expect(elsewhere.isEmpty, "requests to other hosts: \(elsewhere)")
 
+                // On a phone's screen nothing is wider than the screen (wide tables scroll inside their card).
+                try await browser.send(
+                    "Emulation.setDeviceMetricsOverride",
+                    ["width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true]
+                )
+                let widths = try await browser.evaluate(
+                    "[document.documentElement.scrollWidth, window.innerWidth]") as? [Int]
+                #expect(widths?.count == 2 && widths?[0] == widths?[1], "page and screen widths: \(widths ?? [])")
+
                 // A wrong key arriving in the fragment: the 401 in words, and the form to paste another.
                 try await browser.send("Page.navigate", ["url": server.baseURL + "/#key=rk_wrong"])
                 try await HangGuard.wait(for: "the dashboard to report the wrong key") {
                     try await browser.evaluate("document.documentElement?.dataset.state") as? String == "error"
                 }
-                let refusal = try await browser.evaluate(
-                    "[document.getElementById('error').textContent, document.getElementById('key-section').hidden]"
-                ) as? [Any]
-                #expect((refusal?[0] as? String)?.contains("did not accept this read key (401") == true, "\(refusal ?? [])")
+                let refusal =
+                    try await browser.evaluate(
+                        "[document.getElementById('error').textContent, document.getElementById('key-section').hidden]"
+                    ) as? [Any]
+                #expect(
+                    (refusal?[0] as? String)?.contains("did not accept this read key (401") == true, "\(refusal ?? [])")
                 #expect(refusal?[1] as? Bool == false, "the key form is hidden")
-            } catch {
-                try? await browser.close()
-                throw error
             }
-            try await browser.close()
         }
     }
 
@@ -193,16 +203,17 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
         try PostgresConnection(cluster.connectionString()).execute("CREATE DATABASE dashboard")
-        let harness = try StatsHarness(label: "dashboard-outage", connectionString: cluster.connectionString(database: "dashboard"))
+        let harness = try StatsHarness(
+            label: "dashboard-outage", connectionString: cluster.connectionString(database: "dashboard"))
         try await harness.withServer { server in
-            let browser = try chromium.devTools()
-            do {
+            try await Self.withBrowser(chromium) { browser in
                 try await browser.open(server.baseURL + "/#key=" + harness.readKey)
                 try await Self.waitForRender(browser, 1, "its numbers before the outage")
 
                 try cluster.stop()
-                _ = try await browser.evaluate("document.getElementById('range').value = '30d'; "
-                    + "document.getElementById('range').dispatchEvent(new Event('change')); true")
+                _ = try await browser.evaluate(
+                    "document.getElementById('range').value = '30d'; "
+                        + "document.getElementById('range').dispatchEvent(new Event('change')); true")
                 try await HangGuard.wait(for: "the dashboard to report the outage") {
                     try await browser.evaluate("document.documentElement?.dataset.state") as? String == "error"
                 }
@@ -215,15 +226,12 @@ import Testing
                 // still starting show the error again).
                 try await HangGuard.wait(for: "the dashboard to show its numbers after the database came back") {
                     try await browser.evaluate(
-                        "document.documentElement?.dataset.state === 'ready' && document.documentElement?.dataset.renders === '2'"
+                        "document.documentElement?.dataset.state === 'ready' "
+                            + "&& document.documentElement?.dataset.renders === '2'"
                     ) as? Bool == true
                 }
                 #expect(try await browser.evaluate("document.getElementById('error').hidden") as? Bool == true)
-            } catch {
-                try? await browser.close()
-                throw error
             }
-            try await browser.close()
         }
     }
 
@@ -273,8 +281,7 @@ import Testing
                 """
             )
 
-            let browser = try chromium.devTools()
-            do {
+            try await Self.withBrowser(chromium) { browser in
                 try await browser.open(server.baseURL + "/#key=" + harness.readKey, width: 1280, height: 900)
                 try await Self.waitForRender(browser, 1, "its numbers and experiments")
                 for definition in definitions {
@@ -285,7 +292,8 @@ import Testing
                     // Parsed with Sluice's own JSON reader, which keeps each number's text: Foundation's rounds
                     // some doubles differently from the text.
                     let report = try JSONValue(parsing: answer.body)
-                    guard case .array(let variations)? = report["variations"], case .bool(let mismatch)? = report["srm"]?["mismatch"]
+                    guard case .array(let variations)? = report["variations"],
+                        case .bool(let mismatch)? = report["srm"]?["mismatch"]
                     else { throw HarnessError("results of \(definition.key): \(answer)") }
                     let shown = try #require(
                         try await browser.evaluate(
@@ -297,12 +305,14 @@ import Testing
                         ) as? String
                     )
                     let page = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
-                    #expect(page["srm"] as? Bool == mismatch, "\(definition.key): SRM warning shown \(page["srm"] ?? "")")
+                    #expect(
+                        page["srm"] as? Bool == mismatch, "\(definition.key): SRM warning shown \(page["srm"] ?? "")")
                     let rows = try #require(page["rows"] as? [[String: String]])
                     try #require(rows.count == variations.count, "\(definition.key): \(rows.count) rows")
                     for (row, variation) in zip(rows, variations) {
                         for (attribute, field) in [
-                            ("users", "users"), ("converters", "converters"), ("uplift", "uplift"), ("pValue", "pValue"),
+                            ("users", "users"), ("converters", "converters"), ("uplift", "uplift"),
+                            ("pValue", "pValue"),
                         ] {
                             guard case .number(let expected)? = variation[field] else {
                                 #expect(row[attribute] == nil, "\(definition.key) \(attribute) without a number")
@@ -322,11 +332,7 @@ import Testing
                         as? Bool == true, "the banner's sample-ratio mismatch is not shown"
                 )
                 try await Self.screenshot(browser, toDocs: Self.updateScreenshot)
-            } catch {
-                try? await browser.close()
-                throw error
             }
-            try await browser.close()
         }
     }
 
@@ -343,6 +349,20 @@ import Testing
         try png.write(to: URL(fileURLWithPath: path))
         try expectPNG(try Data(contentsOf: URL(fileURLWithPath: path)), width: 1280)
         if !toDocs { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Runs `body` with a browser driven over the DevTools protocol, which is closed after it, also when it throws.
+    static func withBrowser(
+        _ chromium: HeadlessChromium, _ body: (DevToolsSession) async throws -> Void
+    ) async throws {
+        let browser = try chromium.devTools()
+        do {
+            try await body(browser)
+        } catch {
+            try? await browser.close()
+            throw error
+        }
+        try await browser.close()
     }
 
     /// A PNG of `width` pixels, more than a blank page's worth of bytes.
