@@ -117,6 +117,22 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The dashboard page at `/`: readable HTML, CSS and JavaScript assembled into one document, over the
+        // Stats and experiments APIs.
+        .target(
+            name: "SluiceDashboard",
+            dependencies: [
+                "SluiceTracker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSwift
+        ),
+
         // A/B experiments in PostgreSQL: definitions (create, update, stop), the assignments job, result counts.
         .target(
             name: "SluiceExperimentsStore",
@@ -219,6 +235,7 @@ let package = Package(
             name: "SluiceServer",
             dependencies: [
                 "SluiceIngest", "SluiceStatsAPI", "SluiceExperimentsAPI", "SluiceTracker", "SluicePrivacyAPI",
+                "SluiceDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -453,6 +470,15 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "SluiceDashboardTests",
+            dependencies: [
+                "SluiceDashboard", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "SluiceTrackerTests",
             dependencies: ["SluiceTracker", .product(name: "CompressNIO", package: "compress-nio")],
             swiftSettings: strictSwift
@@ -514,12 +540,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "SluiceStatsTests", dependencies: ["SluiceStats", "SluiceCore"], swiftSettings: strictSwift),
-        // Real PostgreSQL, real server, real HTTP: the Stats API against answers computed from the events sent.
+        // Real PostgreSQL, real server, real HTTP: the Stats API against answers computed from the events sent, and
+        // the dashboard page in headless Chromium against the Stats API's answers.
         .testTarget(
             name: "SluiceStatsAPITests",
             dependencies: [
                 "SluiceStatsAPI", "SluiceStats", "SluiceServer", "SluiceIngest", "SluiceCore", "SluicePostgres",
                 "SluiceStore", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                "SluiceBrowserTesting", "SluiceDashboard", "SluiceExperiments", "SluiceExperimentsStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -14,6 +14,8 @@ import SluiceStore
 /// - `GET /v1/experiments/KEY/variant?userId=…|anonymousId=…` (write key: HTTP Basic as for ingest, or
 ///   `writeKey=`): the user's variation, `Assignment.jsonText`, from the ``ExperimentDefinitionCache`` alone —
 ///   no database access per request;
+/// - `GET /v1/experiments` (read key, `Authorization: Bearer`): the project's experiments, by key
+///   (``list(_:)``);
 /// - `GET /v1/experiments/KEY/results` (read key, `Authorization: Bearer`): the ``ExperimentReport`` of the
 ///   current version, counted in the database at each request.
 ///
@@ -44,6 +46,11 @@ package struct ExperimentsController: Sendable {
         router.get("/v1/experiments/:key/variant") { request, context in
             await answer(authenticate: "Basic") { () async throws(ExperimentsAPIError) -> String in
                 try await variant(request, key: context.parameters.get("key"))
+            }
+        }
+        router.get("/v1/experiments") { request, _ in
+            await answer(authenticate: "Bearer") { () async throws(ExperimentsAPIError) -> String in
+                try await list(request)
             }
         }
         router.get("/v1/experiments/:key/results") { request, context in
@@ -97,8 +104,25 @@ package struct ExperimentsController: Sendable {
 
     /// The results endpoint: the read key's project, then the report, on a thread of the blocking pool.
     func results(_ request: Request, key rawKey: String?) async throws(ExperimentsAPIError) -> String {
-        let readKey = try Self.bearerKey(request.headers[.authorization])
         let key = try Self.experimentKey(rawKey)
+        return try await readQuery(request) { projectID, connection in
+            do {
+                return try ExperimentStore.report(projectID: projectID, key: key, on: connection).jsonText
+            } catch let error as ExperimentStoreError where error.code == .unknownExperiment {
+                throw ExperimentsAPIError(.notFound, "this project has no experiment \"\(key)\"")
+            }
+        }
+    }
+
+    /// Runs `body` with the project of the request's read key and a connection of its own, on a thread of the
+    /// blocking pool.
+    /// - Throws: ``ExperimentsAPIError`` `unauthorized` for a missing, malformed or unknown key; the
+    ///   ``ExperimentsAPIError`` `body` throws; `unavailable` for any other error (the database unreachable).
+    func readQuery(
+        _ request: Request,
+        _ body: @escaping @Sendable (Int64, PostgresConnection) throws -> String
+    ) async throws(ExperimentsAPIError) -> String {
+        let readKey = try Self.bearerKey(request.headers[.authorization])
         let connectionString = connectionString
         let outcome: Result<String, ExperimentsAPIError>
         do {
@@ -109,15 +133,15 @@ package struct ExperimentsController: Sendable {
                     return .failure(ExperimentsAPIError(.unauthorized, "unknown read key"))
                 }
                 do {
-                    return .success(try ExperimentStore.report(projectID: project.id, key: key, on: connection).jsonText)
-                } catch let error as ExperimentStoreError where error.code == .unknownExperiment {
-                    return .failure(ExperimentsAPIError(.notFound, "this project has no experiment \"\(key)\""))
+                    return .success(try body(project.id, connection))
+                } catch let error as ExperimentsAPIError {
+                    return .failure(error)
                 }
             }
         } catch let error as PostgresError where error.code == .connection {
             throw ExperimentsAPIError(.unavailable, "the database is unreachable; retry (\(error.message))")
         } catch {
-            throw ExperimentsAPIError(.unavailable, "the results could not be computed: \(error)")
+            throw ExperimentsAPIError(.unavailable, "the answer could not be computed: \(error)")
         }
         return try outcome.get()
     }

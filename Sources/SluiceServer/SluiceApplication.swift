@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SluiceDashboard
 import SluiceIngest
 import SluiceTracker
 
@@ -16,7 +17,8 @@ package typealias ServerRequestContext = IngestRequestContext
 /// services that run beside the HTTP server.
 ///
 /// The ingest side (the Segment endpoints with their CORS preflights, health and metrics, and the spool
-/// pipeline) and the tracker script (`GET /sluice.js`, which posts to those endpoints) are always there.
+/// pipeline), the tracker script (`GET /sluice.js`, which posts to those endpoints) and the dashboard page
+/// (`GET /`, `GET /dashboard`, which reads the Stats and experiments APIs) are always there.
 /// Adding a capability is adding its routes and, when it has one, its service:
 /// ```swift
 /// var composition = SluiceApplication(ingest: server, logger: logger)
@@ -31,6 +33,8 @@ package struct SluiceApplication {
 
     let ingest: IngestServer
     let logger: Logger
+    /// The dashboard page, assembled once here; when its files are missing, its routes say so in words.
+    let dashboard: Result<DashboardPage, DashboardError>
     /// Route collections, added in this order after the ingest routes.
     package private(set) var routes: [AddRoutes] = []
     /// Services started with the server, after the ingest pipeline; stopped in reverse order once the HTTP
@@ -40,6 +44,8 @@ package struct SluiceApplication {
     package init(ingest: IngestServer, logger: Logger) {
         self.ingest = ingest
         self.logger = logger
+        dashboard = Result { () throws(DashboardError) in try DashboardPage.bundled() }
+        if case .failure(let error) = dashboard { logger.error("\(error.description)") }
     }
 
     /// Adds a route collection, and the service it needs running (a pool, a cache refresher), if any.
@@ -53,12 +59,13 @@ package struct SluiceApplication {
         services.append(service)
     }
 
-    /// The router with every collection's routes: the ingest routes and the tracker first, then the others in
-    /// the order added.
+    /// The router with every collection's routes: the ingest routes, the tracker and the dashboard first, then
+    /// the others in the order added.
     package func router() -> Router<ServerRequestContext> {
         let router = Router(context: ServerRequestContext.self)
         ingest.addRoutes(to: router)
         TrackerRoutes(script: ingest.tracker).addRoutes(to: router)
+        DashboardRoutes(page: dashboard).addRoutes(to: router)
         for add in routes { add(router) }
         return router
     }

@@ -43,8 +43,10 @@ final class StatsHarness: Sendable {
     func connection() throws -> PostgresConnection { try PostgresConnection(connectionString) }
 
     /// Starts the server, runs `body` with it, then shuts it down gracefully.
+    /// - Parameter compose: adds more capabilities to the application (the experiments API), after the Stats API.
     func withServer<T: Sendable>(
         stats change: (inout StatsAPIConfiguration) -> Void = { _ in },
+        compose: (inout SluiceApplication) -> Void = { _ in },
         _ body: (StatsServer) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "sluice-stats-test")
@@ -60,6 +62,7 @@ final class StatsHarness: Sendable {
         change(&stats)
         var composition = SluiceApplication(ingest: ingest, logger: logger)
         let pool = composition.addStats(stats)
+        compose(&composition)
         return try await withRunningApplication(logger: logger, { composition.application(onServerRunning: $0) }) { port in
             try await body(StatsServer(harness: self, ingest: ingest, pool: pool, port: port))
         }
