@@ -18,7 +18,7 @@ struct Sluice: AsyncParsableCommand {
         version: SluiceVersion.current,
         subcommands: [
             Migrate.self, Projects.self, Serve.self, Spool.self, Jobs.self, Experiments.self, Archive.self, Forget.self,
-            Bench.self,
+            Bench.self, Demo.self,
         ]
     )
 }
