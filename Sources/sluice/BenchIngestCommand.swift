@@ -23,6 +23,9 @@ struct BenchIngest: FailingCommand {
             the same rows are loaded with psql \\copy in text format (the raw COPY), with Sluice's binary COPY \
             alone, and, on --compare-rows of them, with 1,000-row INSERT statements and with one INSERT per \
             event. --json prints one JSON line last.
+
+            Example:
+              sluice bench ingest --events 1000000 --batch 100 --connections 8 --json
             """
     )
 

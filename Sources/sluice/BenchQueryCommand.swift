@@ -29,6 +29,9 @@ struct BenchQuery: FailingCommand {
             timeseries and breakdown with and without a filter, an hourly timeseries, a breakdown by event with \
             conversion_rate, realtime, and --raw-queries of a combination of filters that no rollup answers (the \
             raw path over the range's sessions and events). --json prints one JSON line last.
+
+            Example:
+              sluice bench query --events 1000000 --queries 500 --json
             """
     )
 

@@ -12,6 +12,9 @@ struct Forget: FailingCommand {
             in one transaction; each id is recorded in sluice.erasures as a salted hash with the rows \
             removed (no personal data), so sluice archive restore deletes them again from a restored day. \
             Prints each id erased and its rows.
+
+            Example:
+              sluice forget --project 1 --user user-1
             """
     )
 
