@@ -33,6 +33,10 @@ final class DemoSession: Sendable {
     let days: Int
     let seed: UInt64
     private let state = Mutex(State())
+    /// Set once SIGINT or SIGTERM arrived: the server is shutting down, so a send that fails then is no failure.
+    private let stopping = Atomic<Bool>(false)
+    /// The signal sources that set ``stopping``, kept alive while the demo runs.
+    private let signalSources = Mutex<[DispatchSource]>([])
     /// Events a request carries: a typical SDK flush, and well under the 500 KB request limit.
     static let eventsPerRequest = 200
 
@@ -109,9 +113,23 @@ final class DemoSession: Sendable {
     /// Once the server listens: does the rest on a thread of its own (blocking HTTP and SQL, off the event loop
     /// and Swift's cooperative pool). A failure prints one line and stops the server as SIGINT does.
     func start(host: String, port: Int) {
+        // Beside swift-service-lifecycle's own sources for the same signals, which stop the server.
+        let sources = [SIGINT, SIGTERM].map { number in
+            // Dispatch always returns a DispatchSource (swift-service-lifecycle casts it the same way).
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global()) as! DispatchSource
+            source.setEventHandler { [self] in stopping.store(true, ordering: .relaxed) }
+            source.resume()
+            return source
+        }
+        signalSources.withLock { $0 = sources }
         let thread = Thread { [self] in
             do {
                 try run(host: host, port: port)
+            } catch where stopping.load(ordering: .relaxed) {
+                Terminal.note(
+                    "stopped before the demo's traffic was all sent and rolled up (\(error)); "
+                        + "delete ./.sluice (or the demo projects) to start over"
+                )
             } catch {
                 Terminal.error("the demo failed: \(error)")
                 state.withLock { $0.failed = true }

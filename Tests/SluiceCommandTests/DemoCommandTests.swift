@@ -68,6 +68,35 @@ import Testing
         #expect(process.log.contains("sluice: stopped"))
     }
 
+    /// Ctrl-C while the traffic is still being sent is a clean stop (exit 0, no error line), not a failure.
+    @Test func ctrlCWhileSendingStopsCleanly() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build it with swift build --build-tests")
+        let database = try TestDatabase.fresh("demointerrupted")
+        let spool = FileManager.default.temporaryDirectory.path + "/sluice-demo-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let process = try BackgroundProcess(
+            [
+                Self.binary, "demo", "--port", "0", "--days", "30", "--spool-dir", spool, "--database-url", database,
+            ]
+        )
+        try await HangGuard.wait(for: "sluice demo sending its first events") {
+            if process.log.contains("sluice: sent ") { return true }
+            if let status = try? process.wait(timeout: .zero) {
+                throw DemoTestError("sluice demo exited (\(status)) before sending:\n\(process.log)")
+            }
+            return false
+        }
+        process.signal(SIGINT)
+        var status: Int32?
+        try await HangGuard.wait(for: "sluice demo exiting after SIGINT") {
+            status = try? process.wait(timeout: .zero)
+            return status != nil
+        }
+        #expect(status == 0, "\(process.log)")
+        #expect(!process.log.contains("sluice: error"), "\(process.log)")
+        #expect(process.log.contains("sluice: stopped"))
+    }
+
     /// The read keys of the dashboard addresses the demo prints (`http://127.0.0.1:PORT/#key=rk_…`), in order.
     static func readKeys(printedBy process: BackgroundProcess, port: Int) async throws -> [String] {
         var keys: [String] = []
