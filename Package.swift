@@ -63,6 +63,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The traffic `sluice demo` sends: two demo sites' visits and events, and the experiment's winner.
+        .target(
+            name: "SluiceDemo",
+            dependencies: ["SluiceCore", "SluiceWorkload", "SluiceExperiments"],
+            swiftSettings: strictSwift
+        ),
+
         // Lock-free bounded queues between the HTTP event loops and the spool writer.
         .target(
             name: "SluiceRing",
@@ -355,7 +362,7 @@ let package = Package(
                 "SluiceIngest", "SluiceServer", "SluiceStatsAPI", "SluiceEnrichment", "SluiceScheduler",
                 "SluiceSchedulerCore", "SluiceSessionsJob", "SluiceRollupsJob", "SluiceLoader", "SluiceSpool",
                 "SluiceExperiments", "SluiceExperimentsStore", "SluiceExperimentsAPI", "SluiceRetention",
-                "SluiceRetentionJob",
+                "SluiceRetentionJob", "SluiceDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -419,6 +426,11 @@ let package = Package(
                 "SluiceRetentionJob", "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
                 "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload", "SluiceHangGuard",
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SluiceDemoTests",
+            dependencies: ["SluiceDemo", "SluiceCore", "SluiceSegment", "SluiceExperiments"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -520,7 +532,9 @@ let package = Package(
         // Runs the built `sluice` binary (`swift build --build-tests` builds it) against a real PostgreSQL.
         .testTarget(
             name: "SluiceCommandTests",
-            dependencies: ["SluiceTestSupport", "EmbeddedPostgres", "SluicePostgres", "SluiceStore"],
+            dependencies: [
+                "SluiceTestSupport", "EmbeddedPostgres", "SluicePostgres", "SluiceStore", "SluiceHangGuard",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

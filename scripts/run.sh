@@ -3,12 +3,19 @@
 # default database (a PostgreSQL cluster under ./.sluice/postgres) with its schema, daily partitions and a
 # first project, prints that project's write key and how to send an event, then runs `sluice serve` in the
 # foreground until Ctrl-C. Options after `scripts/run.sh` go to `sluice serve` (e.g. --port 9090).
+# `scripts/run.sh demo [OPTIONS]` runs `sluice demo` instead: two demo sites with a few days of generated traffic,
+# and their dashboard addresses (options as `sluice demo --help` lists them, e.g. --days 14).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-deps.sh
 swift build -c release --product sluice
 sluice=.build/release/sluice
+
+if [[ ${1:-} == demo ]]; then
+    shift
+    exec "$sluice" demo "$@"
+fi
 
 "$sluice" migrate
 "$sluice" jobs run partitions

@@ -39,6 +39,20 @@ public enum ProjectStore {
         return Created(project: try project(result, row: 0), readKey: readKey)
     }
 
+    /// Gives the project a new random read key, which only this answer holds in clear; the old one stops
+    /// opening the Stats API at once.
+    ///
+    /// - Throws: `StoreError` when there is no such project; `PostgresError` from the database.
+    public static func replaceReadKey(projectID: Int64, on connection: PostgresConnection) throws -> String {
+        let readKey = AccessKey.generate(prefix: "rk_", length: 40)
+        let result = try connection.query(
+            "UPDATE sluice.projects SET read_key_hash = sha256(convert_to($2, 'UTF8')) WHERE id = $1 RETURNING id",
+            [String(projectID), readKey]
+        )
+        guard result.rowCount == 1 else { throw StoreError("there is no project \(projectID)") }
+        return readKey
+    }
+
     /// Every project, oldest first.
     public static func list(on connection: PostgresConnection) throws -> [Project] {
         let result = try connection.query("SELECT \(columns) FROM sluice.projects ORDER BY id")

@@ -8,58 +8,58 @@ import SluiceCore
 /// prepare a million rows ahead), and keys keep the order they are written in. Keys are literals and are
 /// written as they are, so they must not need escaping; values are always escaped. The caller balances the
 /// `begin…`/`end…` calls; nothing is checked.
-struct JSONWriter {
+package struct JSONWriter {
     private var bytes: [UInt8]
     private var needsComma = false
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// The JSON text written so far.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// An object as an array element or the top-level value.
-    mutating func beginObject() {
+    package mutating func beginObject() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func beginObject(_ key: StaticString) {
+    package mutating func beginObject(_ key: StaticString) {
         appendKey(key)
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func beginArray(_ key: StaticString) {
+    package mutating func beginArray(_ key: StaticString) {
         appendKey(key)
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A member whose value is JSON text written as it is (an object kept as text, say).
-    mutating func rawJSON(_ key: StaticString, _ json: String) {
+    package mutating func rawJSON(_ key: StaticString, _ json: String) {
         appendKey(key)
         bytes.append(contentsOf: json.utf8)
         needsComma = true
     }
 
     /// The bytes written so far.
-    var utf8: [UInt8] { bytes }
+    package var utf8: [UInt8] { bytes }
 
-    mutating func string(_ key: StaticString, _ value: String) {
+    package mutating func string(_ key: StaticString, _ value: String) {
         appendKey(key)
         bytes.append(UInt8(ascii: "\""))
         appendEscaped(value)
@@ -68,7 +68,7 @@ struct JSONWriter {
     }
 
     /// One string value made of three parts, e.g. a URL from origin, path and query, without concatenating them.
-    mutating func string(_ key: StaticString, _ first: String, _ second: String, _ third: String) {
+    package mutating func string(_ key: StaticString, _ first: String, _ second: String, _ third: String) {
         appendKey(key)
         bytes.append(UInt8(ascii: "\""))
         appendEscaped(first)
@@ -78,14 +78,14 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func int(_ key: StaticString, _ value: Int) {
+    package mutating func int(_ key: StaticString, _ value: Int) {
         appendKey(key)
         appendDigits(value)
         needsComma = true
     }
 
     /// A non-negative amount of money as a JSON number with two decimals, e.g. `19.90`.
-    mutating func decimal(_ key: StaticString, cents: Int) {
+    package mutating func decimal(_ key: StaticString, cents: Int) {
         appendKey(key)
         appendDigits(cents / 100)
         bytes.append(UInt8(ascii: "."))
@@ -94,7 +94,7 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func bool(_ key: StaticString, _ value: Bool) {
+    package mutating func bool(_ key: StaticString, _ value: Bool) {
         appendKey(key)
         if value {
             bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])

@@ -39,28 +39,28 @@ package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 
     /// A number in `0..<bound` (Lemire's multiply-shift; the bias, below 2⁻⁴⁰ for our bounds, does not matter
     /// here, and skipping the rejection step keeps the stream simple to reason about).
-    mutating func below(_ bound: Int) -> Int {
+    package mutating func below(_ bound: Int) -> Int {
         Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 
-    mutating func below(_ bound: Int64) -> Int64 {
+    package mutating func below(_ bound: Int64) -> Int64 {
         Int64(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 
     /// True with probability `probability`.
-    mutating func chance(_ probability: Double) -> Bool {
+    package mutating func chance(_ probability: Double) -> Bool {
         Double(next() >> 11) * 0x1p-53 < probability
     }
 
     /// How many times a coin with `continuing` odds comes up in a row, at most `limit`.
-    mutating func geometric(continuing: Double, limit: Int) -> Int {
+    package mutating func geometric(continuing: Double, limit: Int) -> Int {
         var count = 0
         while count < limit && chance(continuing) { count += 1 }
         return count
     }
 
     /// A random version 4 UUID in its lowercase 36-character text form.
-    mutating func uuidString() -> String {
+    package mutating func uuidString() -> String {
         let high = next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
         let low = next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
         return String(unsafeUninitializedCapacity: 36) { buffer in
@@ -89,7 +89,7 @@ package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     }
 
     /// `count` random lowercase hexadecimal digits (at most 16).
-    mutating func hexString(count: Int) -> String {
+    package mutating func hexString(count: Int) -> String {
         let value = next()
         return String(unsafeUninitializedCapacity: count) { buffer in
             for index in 0..<count {
@@ -117,11 +117,11 @@ package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 let hexDigits = Array("0123456789abcdef".utf8)
 
 /// A fixed list of choices with integer weights, picked in proportion to them.
-struct WeightedTable<Element: Sendable>: Sendable {
-    let elements: [Element]
+package struct WeightedTable<Element: Sendable>: Sendable {
+    package let elements: [Element]
     private let cumulative: [Int]
 
-    init(_ entries: [(Element, Int)]) {
+    package init(_ entries: [(Element, Int)]) {
         elements = entries.map(\.0)
         var total = 0
         cumulative = entries.map {
@@ -130,7 +130,7 @@ struct WeightedTable<Element: Sendable>: Sendable {
         }
     }
 
-    func pick(using random: inout Xoshiro256StarStar) -> Element {
+    package func pick(using random: inout Xoshiro256StarStar) -> Element {
         let target = random.below(cumulative[cumulative.count - 1])
         var index = 0
         while cumulative[index] <= target { index += 1 }

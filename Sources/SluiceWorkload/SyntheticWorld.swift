@@ -202,12 +202,12 @@ struct Catalog: Sendable {
     }
 }
 
-final class UserAgent: Sendable {
-    let text: String
-    let browser: String
-    let os: String?
-    let deviceType: String
-    let isBot: Bool
+package final class UserAgent: Sendable {
+    package let text: String
+    package let browser: String
+    package let os: String?
+    package let deviceType: String
+    package let isBot: Bool
     let screens: [Screen]
 
     init(text: String, browser: String, os: String?, deviceType: String, isBot: Bool = false, screens: [Screen]) {
@@ -225,11 +225,11 @@ struct Screen: Sendable {
     var height: Int
 }
 
-final class Country: Sendable {
-    let code: String
-    let locale: String
-    let timezone: String
-    let utcOffsetHours: Int
+package final class Country: Sendable {
+    package let code: String
+    package let locale: String
+    package let timezone: String
+    package let utcOffsetHours: Int
 
     init(code: String, locale: String, timezone: String, utcOffsetHours: Int) {
         self.code = code
@@ -240,9 +240,9 @@ final class Country: Sendable {
 }
 
 /// Where a visit came from: the full referrer URL and the host the ingest extracts from it (`www.` dropped).
-struct Referrer: Sendable {
-    var url: String
-    var host: String
+package struct Referrer: Sendable {
+    package var url: String
+    package var host: String
 }
 
 final class Campaign: Sendable {
@@ -295,7 +295,7 @@ struct Experiment: Sendable {
 }
 
 /// The fixed vocabulary of the simulated world.
-enum Pools {
+package enum Pools {
     static let siteHost = "example.com"
     static let siteOrigin = "https://example.com"
 
@@ -306,7 +306,7 @@ enum Pools {
     ])
 
     /// The percentage of visits kept at each local hour (0–23): quiet at night, busiest mid-afternoon.
-    static let hourlyActivity = [
+    package static let hourlyActivity = [
         12, 8, 6, 5, 5, 7, 14, 30, 55, 75, 85, 90, 88, 90, 95, 100, 95, 85, 75, 70, 65, 55, 40, 22,
     ]
 
@@ -331,7 +331,7 @@ enum Pools {
         Screen(width: 820, height: 1180), Screen(width: 1024, height: 1366),
     ]
 
-    static let userAgents: [UserAgent] = [
+    package static let userAgents: [UserAgent] = [
         UserAgent(
             text: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                 + "Chrome/131.0.0.0 Safari/537.36",
@@ -410,12 +410,12 @@ enum Pools {
     ]
 
     /// Indices into ``userAgents``, weighted roughly like a developer-tools site's traffic; ~4% crawlers.
-    static let userAgentTable = WeightedTable<Int>([
+    package static let userAgentTable = WeightedTable<Int>([
         (0, 220), (1, 100), (2, 35), (3, 40), (4, 20), (5, 20), (6, 80), (7, 60), (8, 170), (9, 30), (10, 30),
         (11, 140), (12, 30), (13, 18), (14, 10), (15, 8),
     ])
 
-    static let countries: [Country] = [
+    package static let countries: [Country] = [
         Country(code: "US", locale: "en-US", timezone: "America/New_York", utcOffsetHours: -5),
         Country(code: "DE", locale: "de-DE", timezone: "Europe/Berlin", utcOffsetHours: 1),
         Country(code: "GB", locale: "en-GB", timezone: "Europe/London", utcOffsetHours: 0),
@@ -440,14 +440,14 @@ enum Pools {
     ]
 
     /// Indices into ``countries``, weighted like a global English-language product's audience.
-    static let countryTable = WeightedTable<Int>([
+    package static let countryTable = WeightedTable<Int>([
         (0, 140), (19, 70), (20, 50), (1, 80), (2, 70), (3, 70), (4, 50), (5, 40), (6, 40), (7, 30), (8, 30),
         (9, 30), (10, 20), (11, 20), (12, 15), (13, 20), (14, 15), (15, 15), (16, 10), (17, 10), (18, 10),
     ])
 
     /// External referrers, weighted: search engines first, then communities and social sites. Browsers send only
     /// the origin across sites (`strict-origin-when-cross-origin`), so that is what the URLs are.
-    static let referrers = WeightedTable<Referrer>([
+    package static let referrers = WeightedTable<Referrer>([
         (Referrer(url: "https://www.google.com/", host: "google.com"), 420),
         (Referrer(url: "https://news.ycombinator.com/", host: "news.ycombinator.com"), 60),
         (Referrer(url: "https://t.co/", host: "t.co"), 50),

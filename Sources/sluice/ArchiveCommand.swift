@@ -7,6 +7,11 @@ import SluiceRetentionJob
 struct Archive: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The retention archive in SLUICE_ARCHIVE_DIR: what is there; load a day back.",
+        discussion: """
+            Examples:
+              sluice archive list
+              sluice archive restore 2026-09-01
+            """,
         subcommands: [List.self, Restore.self]
     )
 
@@ -26,6 +31,9 @@ struct Archive: ParsableCommand {
                 Reads manifest.jsonl (the last line of each day), without opening the archives; \
                 sluice archive restore checks a file whole before it loads it. --json prints the manifest's \
                 lines as they are, one per day.
+
+                Example:
+                  sluice archive list --json
                 """
         )
 

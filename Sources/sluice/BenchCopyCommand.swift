@@ -20,6 +20,10 @@ struct BenchCopy: FailingCommand {
             psql's from its start to its exit, so it includes reading the prepared text file. The rows are \
             generated before either is timed. With --indexes it instead measures what each candidate index \
             on analytics.events costs a binary COPY.
+
+            Examples:
+              sluice bench copy --rows 1000000 --json
+              sluice bench copy --indexes
             """
     )
 

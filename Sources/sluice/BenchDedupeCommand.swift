@@ -20,6 +20,9 @@ struct BenchDedupe: FailingCommand {
             database and rebuilds a window from them as sluice serve does at start (a server-side cursor, \
             newest --capacity first), reporting the rate and the peak memory growth; and, for comparison, \
             reads the same rows as one PQexecParams result, as the rebuild did before it streamed.
+
+            Example:
+              sluice bench dedupe --capacity 5000000
             """
     )
 

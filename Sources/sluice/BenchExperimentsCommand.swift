@@ -19,6 +19,9 @@ struct BenchExperiments: FailingCommand {
             sockets, so the load generator costs the two cores little), after a warm-up of a tenth as many. \
             Every answer must be 200. --json prints one JSON line last: \
             {"requests":N,"connections":C,"requestsPerSecond":X,"p50Ms":A,"p99Ms":B}.
+
+            Example:
+              sluice bench experiments --requests 200000 --connections 4 --json
             """
     )
 

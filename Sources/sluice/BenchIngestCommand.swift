@@ -26,7 +26,9 @@ struct BenchIngest: FailingCommand {
             jobs every 2 seconds (far more often than their defaults), to show what the jobs cost ingest: \
             compare the ratio of a run with --jobs against one without. --json prints one JSON line last.
 
-            Example: sluice bench ingest --events 1000000 --json
+            Examples:
+              sluice bench ingest --events 1000000 --batch 100 --connections 8 --json
+              sluice bench ingest --events 1000000 --jobs --json
             """
     )
 

@@ -28,6 +28,9 @@ struct BenchJobs: FailingCommand {
             each job over all of them; the late batch is --late events spread over the 30 days before now, \
             loaded the same way, after which each job runs once more. Hourly and daily rollup buckets rewritten \
             by that second round are counted by their updated_at.
+
+            Example:
+              sluice bench jobs --events 1000000 --days 30 --json
             """
     )
 

@@ -29,6 +29,9 @@ struct BenchQuery: FailingCommand {
             timeseries and breakdown with and without a filter, an hourly timeseries, a breakdown by event with \
             conversion_rate, realtime, and --raw-queries of a combination of filters that no rollup answers (the \
             raw path over the range's sessions and events). --json prints one JSON line last.
+
+            Example:
+              sluice bench query --events 1000000 --queries 500 --json
             """
     )
 
@@ -147,36 +150,11 @@ struct BenchQuery: FailingCommand {
     static func runJobs(_ connectionString: String, events: Int) throws -> JobCost {
         let connection = try PostgresConnection(connectionString)
         var cost = JobCost(events: events)
-        cost.sessions = try runUntilDone("sessions", marks: "sluice.event_marks", connection: connection)
-        cost.rollups = try runUntilDone("rollups", marks: "sluice.rollup_marks", connection: connection)
+        cost.sessions = try JobPass.run(
+            "sessions", untilEmpty: "sluice.event_marks", connection: connection, role: "bench-query")
+        cost.rollups = try JobPass.run(
+            "rollups", untilEmpty: "sluice.rollup_marks", connection: connection, role: "bench-query")
         return cost
-    }
-
-    private static func runUntilDone(_ name: String, marks: String, connection: PostgresConnection) throws -> Double {
-        let settings = try SchedulerSettings(jobs: [name], environment: ProcessInfo.processInfo.environment)
-        guard let entry = settings.entries.first else {
-            throw BenchError("this sluice has no \(name) job")
-        }
-        var logger = Logger(label: "sluice") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .error
-        let runner = JobRunner(
-            connectionString: connection.connectionString, holder: JobHolder.identity(role: "bench-query"),
-            logger: logger
-        )
-        var seconds = 0.0
-        for _ in 0..<10_000 {
-            guard try connection.query("SELECT EXISTS (SELECT 1 FROM \(marks))").bool(0, 0) == true else { break }
-            guard
-                case .claimed(let claim) = try runner.claim(
-                    entry.job, timing: entry.timing, dueAfter: nil, on: connection)
-            else { throw BenchError("another process holds the \(name) job's lease") }
-            let report = runner.execute(entry.job, claim: claim)
-            guard report.run.status == .succeeded else {
-                throw BenchError("the \(name) job failed: \(report.run.error ?? "unknown error")")
-            }
-            seconds += BenchFigures.seconds(report.duration)
-        }
-        return seconds
     }
 
     // MARK: - Queries

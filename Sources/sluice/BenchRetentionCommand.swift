@@ -24,6 +24,9 @@ struct BenchRetention: FailingCommand {
             the ratio is COPY bytes / archive bytes. --json prints one line last: {"rows":…,\
             "archiveRowsPerSecond":…,"archiveMBPerSecond":…,"restoreRowsPerSecond":…,"restoreMBPerSecond":…,\
             "copyBytes":…,"archiveBytes":…,"compressionRatio":…,"level":…}.
+
+            Example:
+              sluice bench retention --rows 1000000 --json
             """
     )
 

@@ -13,6 +13,10 @@ struct Experiments: ParsableCommand {
             "hashVersion":2,"seed":"checkout-v2","namespace":["ns",0,0.5],"goalEvent":"Order Completed",\
             "status":"running","targeting":{"country":["US"]}}; all but key and variations are optional. \
             docs/experiments.md has every field and rule.
+
+            Examples:
+              sluice experiments create --project 1 --file checkout-v2.json
+              sluice experiments results checkout-v2 --project 1
             """,
         subcommands: [Create.self, List.self, Stop.self, Results.self]
     )
@@ -37,6 +41,10 @@ struct Experiments: ParsableCommand {
                 changes (coverage, namespace, targeting, status, goal event, name) keep the version. A file \
                 that cannot be an experiment is refused with one line naming the field, and nothing is stored \
                 (exit 64).
+
+                Examples:
+                  sluice experiments create --project 1 --file checkout-v2.json
+                  sluice experiments create --project 1 --file checkout-v2.json --force
                 """
         )
 
@@ -83,7 +91,13 @@ struct Experiments: ParsableCommand {
     }
 
     struct List: FailingCommand {
-        static let configuration = CommandConfiguration(abstract: "List the project's experiments.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the project's experiments.",
+            discussion: """
+                Example:
+                  sluice experiments list --project 1 --json
+                """
+        )
 
         @OptionGroup var project: ProjectOption
         @Flag(help: "Print each experiment as its file (one JSON line), with \"version\" and \"startedAt\".")
@@ -123,7 +137,11 @@ struct Experiments: ParsableCommand {
 
     struct Stop: FailingCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Stop an experiment: it takes nobody from now on, and its results stop counting."
+            abstract: "Stop an experiment: it takes nobody from now on, and its results stop counting.",
+            discussion: """
+                Example:
+                  sluice experiments stop checkout-v2 --project 1
+                """
         )
 
         @Argument(help: ArgumentHelp("The experiment's key.", valueName: "key")) var key: String
@@ -147,6 +165,9 @@ struct Experiments: ParsableCommand {
                 exposure. The numbers are gbstats' (frequentist): relative uplift against the first variation \
                 with its 95% interval and a two-sided p-value, and the sample-ratio check, shown first when it \
                 fails. --json prints what GET /v1/experiments/KEY/results answers.
+
+                Example:
+                  sluice experiments results checkout-v2 --project 1 --json
                 """
         )
 

@@ -8,6 +8,11 @@ import SluiceSchedulerCore
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run scheduled jobs once (for cron), and see how their runs went.",
+        discussion: """
+            Examples:
+              sluice jobs run all
+              sluice jobs status --last 3
+            """,
         subcommands: [Run.self, Status.self]
     )
 
@@ -24,6 +29,10 @@ struct Jobs: ParsableCommand {
                 and the command exits 1 after the other jobs of 'all' have run. \
                 SLUICE_JOB_LEASE_TIMEOUT_NAME (e.g. SLUICE_JOB_LEASE_TIMEOUT_PARTITIONS=2m) sets how soon a \
                 run whose process died can be taken over.
+
+                Examples:
+                  sluice jobs run all
+                  sluice jobs run retention --wait 5m
                 """
         )
 
@@ -100,6 +109,10 @@ struct Jobs: ParsableCommand {
                 takes over its lapsed lease and marks it failed. --json prints one object per run and line: \
                 {"job":…,"node":…,"status":"running|succeeded|failed|skipped","startedAt":…,"finishedAt":…|null,\
                 "rowsTouched":…,"summary":…|null,"error":…|null}.
+
+                Examples:
+                  sluice jobs status
+                  sluice jobs status --json --last 20
                 """
         )
 

@@ -3,7 +3,12 @@ import SluiceStore
 
 struct Migrate: FailingCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply the schema migrations in order; a no-op when the schema is current."
+        abstract: "Apply the schema migrations in order; a no-op when the schema is current.",
+        discussion: """
+            Examples:
+              sluice migrate
+              sluice migrate --database-url postgres://sluice@db.internal/analytics
+            """
     )
 
     @OptionGroup var database: DatabaseOptions

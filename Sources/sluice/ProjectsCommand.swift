@@ -5,12 +5,21 @@ import SluiceStore
 struct Projects: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create and list projects (one per website or app).",
+        discussion: """
+            Examples:
+              sluice projects create "My site"
+              sluice projects list
+            """,
         subcommands: [Create.self, List.self]
     )
 
     struct Create: FailingCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a project and print its write key (public) and read key (secret, shown only once)."
+            abstract: "Create a project and print its write key (public) and read key (secret, shown only once).",
+            discussion: """
+                Example:
+                  sluice projects create "My site" --json
+                """
         )
 
         @Argument(help: "The project's name.") var name: String
@@ -34,7 +43,13 @@ struct Projects: ParsableCommand {
     }
 
     struct List: FailingCommand {
-        static let configuration = CommandConfiguration(abstract: "List the projects, oldest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the projects, oldest first.",
+            discussion: """
+                Example:
+                  sluice projects list --json
+                """
+        )
 
         @Flag(help: "Print one JSON object per line.") var json = false
         @OptionGroup var database: DatabaseOptions

@@ -17,6 +17,10 @@ struct Serve: AsyncParsableCommand {
             into PostgreSQL until \
             --shutdown-deadline seconds after the signal; connections still open then are closed, and whatever \
             is not loaded is loaded at the next start.
+
+            Examples:
+              sluice serve
+              sluice serve --host 0.0.0.0 --port 8080 --node-id ingest-1 --no-jobs
             """
     )
 

@@ -138,7 +138,16 @@ struct ServeSettings {
     }
 
     /// Opens the database (the embedded one by default), serves until SIGTERM/SIGINT, then shuts down.
-    func serve(database: DatabaseOptions) async throws {
+    ///
+    /// - Parameters:
+    ///   - migrate: apply the migrations to a configured database too (the embedded one always is); otherwise a
+    ///     configured database must carry the current schema.
+    ///   - prepare: runs with the database's connection string once it is migrated, before the server starts.
+    ///   - listening: called with the address and port once the server listens (on an event loop: return fast).
+    func serve(
+        database: DatabaseOptions, migrate: Bool = false, prepare: ((String) throws -> Void)? = nil,
+        listening: (@Sendable (String, Int) -> Void)? = nil
+    ) async throws {
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -164,7 +173,13 @@ struct ServeSettings {
             } catch {
                 throw StoreError("\(error.description) (check \(database.source))")
             }
-            if let connection { try SchemaCheck.requireCurrent(connection) }
+            if let connection {
+                if migrate {
+                    try Migrator.bundled().migrate(connection)
+                } else {
+                    try SchemaCheck.requireCurrent(connection)
+                }
+            }
         } else {
             let opened = try EmbeddedDatabase.open()
             embedded = opened
@@ -173,6 +188,7 @@ struct ServeSettings {
             try Migrator.bundled().migrate(connection)
         }
         defer { embedded?.close() }
+        try prepare?(configuration.connectionString)
 
         let secret = try IPSecret.load(spoolDirectory: configuration.spoolDirectory)
         let server = try IngestServer(configuration: configuration, spool: openedSpool, secret: secret, logger: logger)
@@ -199,6 +215,7 @@ struct ServeSettings {
                 "listening on http://\(address?.ipAddress ?? "?"):\(address?.port ?? 0) "
                     + "(ack \(ack.rawValue), spool \(spool)); ready when GET /readyz answers 200"
             )
+            listening?(address?.ipAddress ?? "127.0.0.1", address?.port ?? 0)
         }
         try await app.runService()
         Terminal.note("stopped")

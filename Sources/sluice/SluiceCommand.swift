@@ -14,11 +14,17 @@ struct Sluice: AsyncParsableCommand {
             PostgreSQL cluster under ./.sluice/postgres that it creates, starts and stops itself.
 
             Exit codes: 0 success, 1 runtime failure, 64 bad usage.
+
+            Examples:
+              sluice demo
+              sluice serve --port 8080
+              sluice projects create "My site"
+              sluice jobs run all
             """,
         version: SluiceVersion.current,
         subcommands: [
             Migrate.self, Projects.self, Serve.self, Spool.self, Jobs.self, Experiments.self, Archive.self, Forget.self,
-            Bench.self,
+            Bench.self, Demo.self,
         ]
     )
 }

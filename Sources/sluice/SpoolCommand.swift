@@ -4,6 +4,10 @@ import SluiceStore
 struct Spool: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Look after a server's spool and its checkpoint.",
+        discussion: """
+            Example:
+              sluice spool reset-checkpoint --node-id ingest-2 --confirm-spool-gone
+            """,
         subcommands: [ResetCheckpoint.self]
     )
 
@@ -17,6 +21,9 @@ struct Spool: ParsableCommand {
                 spool is gone for good (its unloaded events are lost), this deletes the node's checkpoint \
                 row, and the node's next start loads its current spool from the beginning. If the old spool \
                 still exists, do not run this: give the new server its own --node-id instead.
+
+                Example:
+                  sluice spool reset-checkpoint --node-id ingest-2 --confirm-spool-gone
                 """
         )
 
