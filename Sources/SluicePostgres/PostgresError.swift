@@ -60,4 +60,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
         guard let sqlState else { return false }
         return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(sqlState)
     }
+
+    /// Whether the statement lost a conflict with another transaction (40001 serialization failure, 40P01
+    /// deadlock; on a hot standby also a recovery conflict): the connection and the server are fine, and the
+    /// same statement may succeed when run again.
+    public var isConflict: Bool { sqlState == "40001" || sqlState == "40P01" }
 }

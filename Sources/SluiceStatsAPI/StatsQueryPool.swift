@@ -173,6 +173,17 @@ package final class StatsQueryPool: Service, Sendable {
             do {
                 try work.run(open)
                 return
+            } catch let error as PostgresError where error.isConflict && open.isOpen {
+                // A lost conflict (a recovery conflict on a standby, a deadlock) is this query's, not an outage:
+                // run it once more, then answer 503 without turning other queries away.
+                if attempt == 2 {
+                    work.fail(
+                        StatsAPIError(
+                            .unavailable, "the query lost a conflict with another transaction; retry",
+                            retryAfterSeconds: 1
+                        )
+                    )
+                }
             } catch let error as PostgresError where error.isTransient || !open.isOpen {
                 // A broken connection (the server restarted, the backend was terminated): reopen and run again.
                 connection = nil

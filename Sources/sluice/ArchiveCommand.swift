@@ -77,8 +77,8 @@ struct Archive: ParsableCommand {
                 erased people left out. Progress goes to stderr. The day stays until the next retention run \
                 archives and drops it again (its visits with it); raise SLUICE_RETENTION_DAYS to keep it.
 
-                Example:
-                  $ SLUICE_ARCHIVE_DIR=/var/lib/sluice/archive sluice archive restore 2026-08-31
+                Examples (SLUICE_ARCHIVE_DIR set as for the retention job):
+                  $ sluice archive restore 2026-08-31
                   restored 2026-08-31: 1204311 row(s) into analytics.events_p20260831 (1204388 archived, 77 \
                 erased since); 301277 visit(s) derived, 24 rollup bucket(s) recomputed
                   $ sluice archive restore /mnt/backup/archive/analytics.events/2026-08-31.copy.zst

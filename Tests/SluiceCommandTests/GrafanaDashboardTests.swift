@@ -173,13 +173,11 @@ import Testing
     }
 }
 
-/// The built `sluice` run to its end, off the cooperative pool, failing the test on a non-zero exit.
+/// The built `sluice` run to its end, failing the test on a non-zero exit.
 enum SluiceProcess {
     @discardableResult
     static func run(_ arguments: [String]) async throws -> SluiceBinary.Run {
-        let run = try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try SluiceBinary.run(arguments) }) }.start()
-        }
+        let run = try await SluiceBinary.run(arguments)
         try #require(run.status == 0, "sluice \(arguments.joined(separator: " ")) exited \(run.status): \(run.output)")
         return run
     }

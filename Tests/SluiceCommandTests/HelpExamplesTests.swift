@@ -35,11 +35,12 @@ import Testing
             let lines = run.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             // An "Example:"/"Examples:" heading, on its line or followed by a command line that starts with the
             // command's name (or a script of the repository that runs it).
-            let headings = lines.indices.filter { lines[$0].hasPrefix("Example:") || lines[$0].hasPrefix("Examples:") }
+            let headings = lines.indices.filter { lines[$0].hasPrefix("Example:") || lines[$0].hasPrefix("Examples") }
+            // A line may show a shell prompt ("$ sluice …") before output lines.
             let candidates = headings.flatMap { heading in
                 [String(lines[heading].drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces)]
                     + lines[(heading + 1)...].prefix(8)
-            }
+            }.map { $0.hasPrefix("$ ") ? String($0.dropFirst(2)) : $0 }
             if candidates.contains(where: { $0.hasPrefix(command + " ") || $0 == command || $0.hasPrefix("scripts/") })
             {
                 checked.append(command)
