@@ -103,7 +103,7 @@ import Testing
                     + "experiment row(s); 1 rollup bucket(s) recomputed"), "\(run.output)")
         for (arguments, words) in [
             (["forget", "--help"], ["analytics.sessions", "/v1/privacy/forget", "Example:"]),
-            (["archive", "restore", "--help"], ["derived", "recomputed", "Example:"]),
+            (["archive", "restore", "--help"], ["derived", "recomputed", "Examples"]),
             (["jobs", "run", "--help"], ["SLUICE_ROLLUP_RETENTION_DAYS", "762 days"]),
         ] {
             let help = try await SluiceBinary.run(arguments)
