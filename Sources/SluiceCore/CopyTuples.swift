@@ -181,43 +181,8 @@ public struct CopyTuples: Sendable {
 
     // MARK: - Errors
 
-    /// Bytes that are not well-formed binary `COPY` tuples, or a field that is not the value asked for.
-    public struct FormatError: Error, CustomStringConvertible, Sendable, Equatable {
-        /// What kind of damage was found.
-        public struct Code: Hashable, Sendable, CustomStringConvertible {
-            fileprivate enum Base: String {
-                case truncated, invalidFieldCount, invalidFieldLength, noSuchField, invalidValue
-            }
-            fileprivate let base: Base
-
-            /// A tuple or field runs past the end of the bytes.
-            public static let truncated = Code(base: .truncated)
-            /// A negative field count.
-            public static let invalidFieldCount = Code(base: .invalidFieldCount)
-            /// A field length below −1.
-            public static let invalidFieldLength = Code(base: .invalidFieldLength)
-            /// A field index at or past the tuple's field count.
-            public static let noSuchField = Code(base: .noSuchField)
-            /// A field whose bytes are not a value of the type asked for.
-            public static let invalidValue = Code(base: .invalidValue)
-
-            public var description: String { base.rawValue }
-        }
-
-        public let code: Code
-        /// The offset in the buffer of the tuple the damage is in.
-        public let offset: Int
-        public let message: String
-
-        public init(_ code: Code, at offset: Int, _ message: String) {
-            self.code = code
-            self.offset = offset
-            self.message = message
-        }
-
-        /// For example `malformed COPY tuple at byte 4096 (truncated): field 3 needs 12 bytes, 5 are left`.
-        public var description: String { "malformed COPY tuple at byte \(offset) (\(code)): \(message)" }
-    }
+    /// The error every read of the tuples throws.
+    public typealias FormatError = CopyFormatError
 
     // MARK: - Big-endian reads (callers check the bounds first)
 

@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Counts the tuples of a whole PostgreSQL binary `COPY` stream (header, tuples, trailer) fed in pieces of
 /// any size, checking its framing as it goes.
 ///
@@ -132,9 +134,11 @@ public struct CopyStreamCounter: Sendable {
                 return
             }
             let start = offset - 2
-            guard count >= 0 else { throw FormatError(.badTuple, at: start, "field count \(count)") }
+            guard count >= 0 else { throw FormatError(.invalidFieldCount, at: start, "field count \(count)") }
             if let expectedFieldCount, count != expectedFieldCount {
-                throw FormatError(.badTuple, at: start, "a tuple of \(count) fields, \(expectedFieldCount) expected")
+                throw FormatError(
+                    .invalidFieldCount, at: start, "a tuple of \(count) fields, \(expectedFieldCount) expected"
+                )
             }
             tuples += 1
             state = count == 0 ? .fieldCount : .fieldLength(left: count - 1)
@@ -151,7 +155,7 @@ public struct CopyStreamCounter: Sendable {
             } else if length > 0 {
                 state = .skipping(length, then: next)
             } else {
-                throw FormatError(.badTuple, at: offset - 4, "field length \(length)")
+                throw FormatError(.invalidFieldLength, at: offset - 4, "field length \(length)")
             }
         case .skipping, .ended:
             return
@@ -164,35 +168,6 @@ public struct CopyStreamCounter: Sendable {
         return Int32(bitPattern: value)
     }
 
-    /// Bytes that are not a whole binary `COPY` stream.
-    public struct FormatError: Error, CustomStringConvertible, Sendable, Equatable {
-        public struct Code: Hashable, Sendable, CustomStringConvertible {
-            private let name: String
-            /// The stream does not start with `PGCOPY\n\377\r\n\0`.
-            public static let badSignature = Code(name: "bad signature")
-            /// The header's flags or extension length cannot be read.
-            public static let badHeader = Code(name: "bad header")
-            /// A field count or field length that no tuple has.
-            public static let badTuple = Code(name: "bad tuple")
-            /// The stream ends before its trailer.
-            public static let truncated = Code(name: "truncated")
-            /// Bytes follow the trailer.
-            public static let trailingBytes = Code(name: "trailing bytes")
-            public var description: String { name }
-        }
-
-        public let code: Code
-        /// The offset in the decompressed stream where the damage was found.
-        public let offset: Int
-        public let message: String
-
-        public init(_ code: Code, at offset: Int, _ message: String) {
-            self.code = code
-            self.offset = offset
-            self.message = message
-        }
-
-        /// For example `not a whole COPY stream at byte 4096 (truncated): the stream ends before its trailer`.
-        public var description: String { "not a whole COPY stream at byte \(offset) (\(code)): \(message)" }
-    }
+    /// The error a damaged stream throws.
+    public typealias FormatError = CopyFormatError
 }

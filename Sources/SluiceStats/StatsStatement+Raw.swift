@@ -142,7 +142,7 @@ extension StatsStatement {
                 """
         }
         if query.endpoint == .breakdown {
-            sql = ordered(sql, limit: query.limit, &parameters)
+            sql = ordered(sql, limit: parameters.bind(String(query.limit), as: "bigint"))
         }
         return StatsStatement(sql: sql, parameters: parameters.values)
     }

@@ -34,6 +34,46 @@ import Testing
         #expect(plan.statement.sql.contains("ORDER BY 2 DESC, 3 DESC, key COLLATE \"C\"\nLIMIT $6::bigint"))
     }
 
+    @Test func aTimeseriesCountsSketchesOnlyWhereADayHasSeveralRows() throws {
+        func sql(_ filters: String, interval: StatsInterval = .day) throws -> String {
+            let query = StatsQuery(
+                endpoint: .timeseries, range: range, filters: filters.isEmpty ? [] : try StatsFilter.parse(filters),
+                interval: interval
+            )
+            return StatsPlan(query, projectID: 1).statement.sql
+        }
+        for oneRow in [try sql(""), try sql("", interval: .hour)] {
+            #expect(oneRow.contains("coalesce(sum(visitor_count), 0)"))
+            #expect(!oneRow.contains("hll_union_agg"))
+        }
+        for oneValue in [try sql("page==/a"), try sql("country==DE;country!=FR")] {
+            #expect(oneValue.contains("coalesce(sum(round(hll_cardinality(visitors)::numeric)), 0)"))
+            #expect(!oneValue.contains("hll_union_agg"))
+        }
+        for severalRows in [try sql("page==/a|/b"), try sql("country!=DE")] {
+            #expect(severalRows.contains("hll_union_agg(visitors)"))
+        }
+    }
+
+    @Test func aBreakdownUnionsTheSketchesOfItsCandidatesOnly() {
+        let query = StatsQuery(endpoint: .breakdown, range: range, property: .referrer, limit: 7)
+        let statement = StatsPlan(query, projectID: 1).statement
+        #expect(statement.parameters == ["1", "2026-11-01", "2026-11-07", "referrer", "7"])
+        #expect(statement.sql.contains(#"SELECT key FROM bounds ORDER BY high DESC, key COLLATE "C" LIMIT $5::bigint"#))
+        let cut = "WHERE 10 * high >= 9 * (SELECT coalesce(min(visitors), 0) FROM first_visitors) - 10"
+        #expect(statement.sql.contains(cut))
+        #expect(statement.sql.components(separatedBy: "hll_union_agg").count == 3, "first_visitors and rest_visitors")
+        #expect(statement.sql.hasSuffix("LIMIT $5::bigint"))
+    }
+
+    @Test func aLongBreakdownUnionsEveryValue() {
+        let query = StatsQuery(endpoint: .breakdown, range: range, property: .page, limit: 101)
+        let statement = StatsPlan(query, projectID: 1).statement
+        #expect(statement.parameters == ["1", "2026-11-01", "2026-11-07", "page", "101"])
+        #expect(!statement.sql.contains("bounds"))
+        #expect(statement.sql.components(separatedBy: "hll_union_agg").count == 2)
+    }
+
     @Test func theRawPathJoinsVisitsOnlyWhereTheAnswerNeedsThem() throws {
         func raw(_ filters: String, property: StatsProperty? = nil) throws -> String {
             StatsPlan.raw(
