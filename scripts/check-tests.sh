@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fails when a test bets on time: an expectation on an elapsed time or a duration, a time limit written into a
-# wait, a sleep standing in for an event. Tests wait on the event itself (a condition, a log line, a metric,
-# a row) through the hang guard of Tests/SluiceHangGuard (`HangGuard.wait(for:until:)`, `HangGuard.bounded`,
-# `HangGuard.limit`): minutes, failing with "hung", never "slow". Speed is for the benchmarks in Benchmarks/.
+# wait (after a `timeout:` label, or as a deadline a literal duration from now: `until: .now + .seconds(60)`,
+# `ContinuousClock.now + .seconds(120)`, `.now() + 60`), a sleep standing in for an event. Tests wait on the
+# event itself (a condition, a log line, a metric, a row) through the hang guard of Tests/SluiceHangGuard
+# (`HangGuard.wait(for:until:)`, `HangGuard.bounded`, `HangGuard.limit`): minutes, failing with "hung", never
+# "slow". Speed is for the benchmarks in Benchmarks/.
 #
 # Usage: scripts/check-tests.sh [PATH...]    (default: Tests; directories are searched for *.swift)
 #        scripts/check-tests.sh --self-test  (checks the check against scripts/check-tests-fixtures)
@@ -17,12 +19,18 @@ cd "$(dirname "$0")/.."
 exempt_path='^Tests/SluiceHangGuard/'
 
 units='(seconds|milliseconds|microseconds|nanoseconds)'
+# A clock's present instant: `.now` (ContinuousClock, SuspendingClock, a clock value), `.now()` (DispatchTime).
+now='\.now(\(\))?'
 rules=(
     '[Ee]lapsed|measures elapsed time; wait on the event, and leave speed to the benchmarks'
     '\.measure[[:space:]]*[({]|times a block; wait on the event, and leave speed to the benchmarks'
     "[<>]=?[[:space:]]*(Duration)?\.${units}\(|compares with a duration; wait on the event with HangGuard"
     "\.${units}\([^)]*\)[[:space:]]*[<>]|compares with a duration; wait on the event with HangGuard"
     '#(expect|require).*(ContinuousClock|SuspendingClock|DispatchTime|DispatchWallTime|Date\(\)|timeIntervalSince|uptimeNanoseconds|clock_gettime|Date\.now|\.now\(\))|expects something of the clock; wait on the event with HangGuard'
+    "${now}[[:space:]]*\+[[:space:]]*(Duration|DispatchTimeInterval)?\.${units}\(|sets a deadline a literal duration from now; wait on the event with HangGuard (or bound the wait with .now + HangGuard.limit)"
+    "(${now}|Date\(\))[[:space:]]*\+[[:space:]]*[0-9]|sets a deadline a literal number of seconds from now; wait on the event with HangGuard (or bound the wait with .now() + HangGuard.limitInSeconds)"
+    "${now}\.advanced\(by:[[:space:]]*((Duration)?\.${units}\(|[0-9])|sets a deadline a literal duration from now; wait on the event with HangGuard (or bound the wait with .now + HangGuard.limit)"
+    '(timeIntervalSinceNow:|(Date\(\)|Date\.now)\.addingTimeInterval\()[[:space:]]*[0-9]|sets a wall-clock deadline a literal time from now; wait on the event with HangGuard (or bound the wait with HangGuard.limitInSeconds)'
     "(timeout|deadline|within|waitSeconds|drainFor)[[:space:]]*:[[:space:]]*(\.${units}\(|[0-9])|writes a time limit into a wait; pass HangGuard.limit (or .zero to check without waiting)"
     '(Task\.sleep|Thread\.sleep|[^A-Za-z_.]usleep|[^A-Za-z_.]nanosleep|[^A-Za-z_.]sleep)[[:space:]]*\(|sleeps instead of waiting on an event; use HangGuard.wait(for:until:)'
 )

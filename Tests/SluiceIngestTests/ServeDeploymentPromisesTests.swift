@@ -296,8 +296,9 @@ import Testing
                 "sluice_experiment_definitions_refreshes_total", ["outcome": "ok"], 1...Double.infinity
             ),
         ]
-        // These count what the assignments job did for one experiment; the experiments suites run that job, and
-        // no experiment exists here.
+        // These count what the assignments job did for one experiment, and no experiment exists here (the job's
+        // one run, at start, finds none and exports nothing): ExperimentMetricsTests checks their exact values on
+        // the /metrics of a server whose job has read known exposures.
         let perExperiment: Set<String> = [
             "sluice_experiment_assignments_total", "sluice_experiment_exposures_total",
             "sluice_experiment_exposure_mismatches_total",

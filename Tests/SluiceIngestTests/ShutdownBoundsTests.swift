@@ -72,11 +72,15 @@ import Testing
     @Test func aBlockedThreadIsWaitedForOnlyUntilTheDeadline() async throws {
         let never = DispatchSemaphore(value: 0)
         let gaveUp = try await Self.within("the pipeline's wait for a blocked thread") {
-            await IngestPipeline.wait(for: never, until: .now + .milliseconds(200))
+            let deadline = ContinuousClock.now + .milliseconds(200)  // allow-timing: the deadline under test
+            return await IngestPipeline.wait(for: never, until: deadline)
         }
         #expect(gaveUp == false)
         let signalled = DispatchSemaphore(value: 0)
         signalled.signal()
-        #expect(await IngestPipeline.wait(for: signalled, until: .now + .seconds(60)))
+        #expect(
+            await IngestPipeline.wait(for: signalled, until: .now + HangGuard.limit),
+            "hung: a signalled semaphore was not seen within the hang guard"
+        )
     }
 }

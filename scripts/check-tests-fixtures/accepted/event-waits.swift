@@ -7,6 +7,11 @@ func waits(loader: Loader, end: Position, committer: Committer) async throws {
     try HangGuard.wait(for: "the spool size to show the record") { committer.spoolBytes >= 1 }
     try await HangGuard.wait(for: "/readyz to answer 200") { try await ready() }
     #expect(!loader.waitUntilLoaded(end, timeout: .zero))
+    #expect(await IngestPipeline.wait(for: signalled, until: .now + HangGuard.limit))
+    _ = finished.wait(timeout: .now() + HangGuard.limitInSeconds)
+    let deadline = ContinuousClock.now + .milliseconds(200)  // allow-timing: the deadline under test
+    plan.wait(1, until: start + .seconds(10))
+    let yesterday = Date().addingTimeInterval(-2 * 86_400)
     configuration.shutdownDeadline = HangGuard.limit
     let window = DedupeWindow(window: .seconds(60), capacity: 100)
     _ = window.insert(key, now: start + .seconds(9))

@@ -1,0 +1,1 @@
+    _ = RunLoop.current.run(mode: .default, before: Date().addingTimeInterval(5))

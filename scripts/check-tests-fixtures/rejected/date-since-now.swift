@@ -1,0 +1,1 @@
+    let woken = condition.wait(until: Date(timeIntervalSinceNow: 10))

@@ -1,0 +1,1 @@
+    let answered = done.wait(timeout: .now() + 60)

@@ -1,0 +1,1 @@
+    let deadline = ContinuousClock.now.advanced(by: .seconds(30))

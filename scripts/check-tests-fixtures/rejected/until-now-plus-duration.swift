@@ -1,0 +1,1 @@
+    #expect(await IngestPipeline.wait(for: signalled, until: .now + .seconds(60)))
