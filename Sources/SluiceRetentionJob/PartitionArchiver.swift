@@ -146,13 +146,17 @@ public struct PartitionArchiver: Sendable {
     ) throws {
         let first = policy.firstKeptDay(today: today)
         let wanted = "\"timestamp\" >= '\(first) 00:00:00+00'::timestamp with time zone"
-        let current = try connection.query(
-            """
-            SELECT pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid = to_regclass('analytics.events_default') AND conname = $1
-            """,
-            [Self.horizonConstraint]
-        )
+        // The definition shows its bound in the session's TimeZone: read it in UTC, as it was written.
+        let current = try connection.transaction { connection in
+            try connection.execute("SET LOCAL TimeZone = 'UTC'")
+            return try connection.query(
+                """
+                SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = to_regclass('analytics.events_default') AND conname = $1
+                """,
+                [Self.horizonConstraint]
+            )
+        }
         if current.rowCount == 1, let definition = current.string(0, 0), definition.contains("'\(first) ") {
             return
         }
