@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
+import SluiceCore
 import SluicePostgres
 import Synchronization
 
@@ -209,10 +210,7 @@ package final class StatsQueryPool: Service, Sendable {
     /// A connection with the statement timeout set.
     private func open() throws -> PostgresConnection {
         let connection = try PostgresConnection(configuration.connectionString)
-        let milliseconds =
-            configuration.statementTimeout.components.seconds * 1000
-            + configuration.statementTimeout.components.attoseconds / 1_000_000_000_000_000
-        try connection.execute("SET statement_timeout = \(max(1, milliseconds))")
+        try connection.execute("SET statement_timeout = \(configuration.statementTimeout.timeoutMilliseconds)")
         try connection.execute("SET application_name = 'sluice-stats'")
         return connection
     }
