@@ -156,7 +156,7 @@ let package = Package(
             name: "SluiceExperimentsAPI",
             dependencies: [
                 "SluiceExperiments", "SluiceExperimentsStore", "SluiceIngest", "SluiceEnrichment", "SluicePostgres",
-                "SluiceStore", "SluiceCore",
+                "SluiceStore", "SluiceCore", "SluiceStatsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -512,7 +512,7 @@ let package = Package(
             dependencies: [
                 "SluiceExperimentsAPI", "SluiceExperimentsStore", "SluiceExperiments", "SluiceIngest", "SluiceCore",
                 "SluicePostgres", "SluiceStore", "SluiceTestSupport", "EmbeddedPostgres", "SluiceScheduler",
-                "SluiceSchedulerCore", "SluiceHangGuard",
+                "SluiceSchedulerCore", "SluiceHangGuard", "SluiceStatsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -7,6 +7,7 @@ import SluiceExperiments
 import SluiceExperimentsStore
 import SluiceIngest
 import SluicePostgres
+import SluiceStatsAPI
 import SluiceStore
 
 /// The experiments endpoints, as a route collection for any Hummingbird router:
@@ -19,6 +20,10 @@ import SluiceStore
 /// - `GET /v1/experiments/KEY/results` (read key, `Authorization: Bearer`): the ``ExperimentReport`` of the
 ///   current version, counted in the database at each request.
 ///
+/// The two read-key endpoints run on the Stats API's query pool: its own connections and threads (never the
+/// event loops or NIO's shared blocking pool, which a slow count would hold), its `statement_timeout`, its
+/// queue bound and its outage answer; read keys are cached as the Stats API caches them.
+///
 /// Errors have Sluice's JSON error shape: 400 (neither id, an id over 1,000 characters, unreadable `traits`),
 /// 401 (missing or unknown key), 404 (no such experiment in the key's project), 503 with `Retry-After` (the
 /// results need the database and it is unreachable).
@@ -26,19 +31,21 @@ package struct ExperimentsController: Sendable {
     let cache: ExperimentDefinitionCache
     /// The project of a write key, `nil` when no project has it (the ingest side's directory).
     let projectForWriteKey: @Sendable (String) async -> Int64?
-    /// Where the results are read; each results request opens its own connection on NIO's thread pool.
-    let connectionString: String
+    /// Where the list and the results are read.
+    let pool: StatsQueryPool
+    let keys: ReadKeyDirectory
     let logger: Logger
 
     private let variantRequests = Counter(label: "sluice_experiment_variant_requests_total")
 
     package init(
         cache: ExperimentDefinitionCache, projectForWriteKey: @escaping @Sendable (String) async -> Int64?,
-        connectionString: String, logger: Logger
+        pool: StatsQueryPool, keys: ReadKeyDirectory = ReadKeyDirectory(), logger: Logger
     ) {
         self.cache = cache
         self.projectForWriteKey = projectForWriteKey
-        self.connectionString = connectionString
+        self.pool = pool
+        self.keys = keys
         self.logger = logger
     }
 
@@ -102,7 +109,7 @@ package struct ExperimentsController: Sendable {
         return definition.assign(query.attributes).jsonText
     }
 
-    /// The results endpoint: the read key's project, then the report, on a thread of the blocking pool.
+    /// The results endpoint: the read key's project, then the report, on the query pool.
     func results(_ request: Request, key rawKey: String?) async throws(ExperimentsAPIError) -> String {
         let key = try Self.experimentKey(rawKey)
         return try await readQuery(request) { projectID, connection in
@@ -114,36 +121,39 @@ package struct ExperimentsController: Sendable {
         }
     }
 
-    /// Runs `body` with the project of the request's read key and a connection of its own, on a thread of the
-    /// blocking pool.
+    /// Runs `body` with the project of the request's read key and a connection of the query pool.
     /// - Throws: ``ExperimentsAPIError`` `unauthorized` for a missing, malformed or unknown key; the
-    ///   ``ExperimentsAPIError`` `body` throws; `unavailable` for any other error (the database unreachable).
+    ///   ``ExperimentsAPIError`` `body` throws; `unavailable` when the pool cannot answer (the database
+    ///   unreachable, the statement timeout, a full queue) or `body` failed otherwise.
     func readQuery(
         _ request: Request,
         _ body: @escaping @Sendable (Int64, PostgresConnection) throws -> String
     ) async throws(ExperimentsAPIError) -> String {
         let readKey = try Self.bearerKey(request.headers[.authorization])
-        let connectionString = connectionString
         let outcome: Result<String, ExperimentsAPIError>
         do {
-            outcome = try await NIOThreadPool.singleton.runIfActive {
-                () throws -> Result<String, ExperimentsAPIError> in
-                let connection = try PostgresConnection.connect(connectionString, retry: .never)
-                guard let project = try ProjectStore.project(readKey: readKey, on: connection) else {
-                    return .failure(ExperimentsAPIError(.unauthorized, "unknown read key"))
-                }
+            let projectID = try await keys.projectID(readKey: readKey, pool: pool)
+            outcome = try await pool.run { connection -> Result<String, ExperimentsAPIError> in
                 do {
-                    return .success(try body(project.id, connection))
+                    return .success(try body(projectID, connection))
                 } catch let error as ExperimentsAPIError {
                     return .failure(error)
                 }
             }
-        } catch let error as PostgresError where error.code == .connection {
-            throw ExperimentsAPIError(.unavailable, "the database is unreachable; retry (\(error.message))")
         } catch {
-            throw ExperimentsAPIError(.unavailable, "the answer could not be computed: \(error)")
+            throw Self.refusal(error)
         }
         return try outcome.get()
+    }
+
+    /// The experiments error for a refusal of the query pool or the key directory.
+    static func refusal(_ error: StatsAPIError) -> ExperimentsAPIError {
+        switch error.code {
+        case .unauthorized: ExperimentsAPIError(.unauthorized, error.message)
+        case .badRequest: ExperimentsAPIError(.malformed, error.message)
+        case .unavailable, .queryTimeout, .overloaded, .internalError:
+            ExperimentsAPIError(.unavailable, "the answer could not be computed; retry (\(error.message))")
+        }
     }
 
     /// The experiment key of the path, percent-decoded.

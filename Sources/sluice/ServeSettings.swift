@@ -195,8 +195,8 @@ struct ServeSettings {
         var composition = SluiceApplication(ingest: server, logger: logger)
         var stats = self.stats
         stats.connectionString = configuration.connectionString
-        composition.addStats(stats)
-        composition.addExperiments(connectionString: configuration.connectionString)
+        let pool = composition.addStats(stats)
+        composition.addExperiments(connectionString: configuration.connectionString, pool: pool)
         if runJobs {
             composition.add(
                 service: Scheduler(

@@ -8,6 +8,7 @@ import SluiceExperimentsAPI
 import SluiceExperimentsStore
 import SluiceIngest
 import SluicePostgres
+import SluiceStatsAPI
 import SluiceStore
 import SluiceTestSupport
 import Testing
@@ -55,17 +56,22 @@ struct ExperimentsServer: Sendable {
     }
 
     /// Runs the server with a cache refreshed every `refresh`, calls `body` with its base URL, then stops it.
+    /// - Parameter statementTimeout: the query pool's, when not its default.
     func run<T: Sendable>(
-        refresh: Duration = .seconds(3600), _ body: @Sendable (Running) async throws -> T
+        refresh: Duration = .seconds(3600), statementTimeout: Duration? = nil,
+        _ body: @Sendable (Running) async throws -> T
     ) async throws -> T {
         let projects = ProjectDirectory(connectionString: connectionString, logger: Self.logger)
         try projects.load()
         let cache = ExperimentDefinitionCache(
             connectionString: connectionString, refreshInterval: refresh, logger: Self.logger
         )
+        var statsConfiguration = StatsAPIConfiguration(connectionString: connectionString)
+        if let statementTimeout { statsConfiguration.statementTimeout = statementTimeout }
+        let pool = StatsQueryPool(configuration: statsConfiguration, logger: Self.logger)
         let controller = ExperimentsController(
-            cache: cache, projectForWriteKey: { await projects.projectID(writeKey: $0) },
-            connectionString: connectionString, logger: Self.logger
+            cache: cache, projectForWriteKey: { await projects.projectID(writeKey: $0) }, pool: pool,
+            logger: Self.logger
         )
         let router = Router(context: BasicRequestContext.self)
         controller.addRoutes(to: router)
@@ -73,8 +79,8 @@ struct ExperimentsServer: Sendable {
             logger: Self.logger,
             { onServerRunning in
                 Application(
-                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: [cache],
-                    onServerRunning: onServerRunning, logger: Self.logger
+                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    services: [cache, pool], onServerRunning: onServerRunning, logger: Self.logger
                 )
             }
         ) { port in

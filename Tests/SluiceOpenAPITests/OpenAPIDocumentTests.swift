@@ -56,8 +56,8 @@ import Yams
         let ingest = try IngestServer(
             configuration: configuration, secret: Array(repeating: 1, count: 32), logger: logger)
         var composition = SluiceApplication(ingest: ingest, logger: logger)
-        composition.addStats(StatsAPIConfiguration(connectionString: database))
-        composition.addExperiments(connectionString: database)
+        let pool = composition.addStats(StatsAPIConfiguration(connectionString: database))
+        composition.addExperiments(connectionString: database, pool: pool)
         let routes = composition.router().routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" }
         return try await withRunningApplication(logger: logger, { composition.application(onServerRunning: $0) }) {
             try await body(routes, "http://127.0.0.1:\($0)", created)

@@ -8,6 +8,7 @@ import SluiceHangGuard
 import SluicePostgres
 import SluiceServer
 import SluiceStats
+import SluiceStatsAPI
 import SluiceTestSupport
 import Testing
 
@@ -254,8 +255,10 @@ import Testing
             firstDay: CalendarDay.today().adding(days: -10), people: Self.updateScreenshot ? 700 : 40, seed: 0x5c2e
         )
 
-        try await harness.withServer(compose: { $0.addExperiments(connectionString: harness.connectionString) }) {
-            server in
+        let experiments: (inout SluiceApplication, StatsQueryPool) -> Void = {
+            $0.addExperiments(connectionString: harness.connectionString, pool: $1)
+        }
+        try await harness.withServer(compose: experiments) { server in
             try await server.send(traffic.events.map(\.json))
             try await offThePool { try server.waitUntilLoaded() }
             try await harness.runJobs()

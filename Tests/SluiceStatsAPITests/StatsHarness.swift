@@ -43,10 +43,11 @@ final class StatsHarness: Sendable {
     func connection() throws -> PostgresConnection { try PostgresConnection(connectionString) }
 
     /// Starts the server, runs `body` with it, then shuts it down gracefully.
-    /// - Parameter compose: adds more capabilities to the application (the experiments API), after the Stats API.
+    /// - Parameter compose: adds more capabilities to the application (the experiments API), after the Stats API,
+    ///   whose query pool it is given.
     func withServer<T: Sendable>(
         stats change: (inout StatsAPIConfiguration) -> Void = { _ in },
-        compose: (inout SluiceApplication) -> Void = { _ in },
+        compose: (inout SluiceApplication, StatsQueryPool) -> Void = { _, _ in },
         _ body: (StatsServer) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "sluice-stats-test")
@@ -62,7 +63,7 @@ final class StatsHarness: Sendable {
         change(&stats)
         var composition = SluiceApplication(ingest: ingest, logger: logger)
         let pool = composition.addStats(stats)
-        compose(&composition)
+        compose(&composition, pool)
         return try await withRunningApplication(logger: logger, { composition.application(onServerRunning: $0) }) { port in
             try await body(StatsServer(harness: self, ingest: ingest, pool: pool, port: port))
         }
