@@ -23,6 +23,7 @@ final class FaultLoadClient: Sendable {
 
     private let nextRequest = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
+    private let abandoning = Atomic<Bool>(false)
     private let acknowledged = Mutex<[String]>([])
     private let acknowledgedRequests = Atomic<Int>(0)
     private let refusals = Atomic<Int>(0)
@@ -66,6 +67,13 @@ final class FaultLoadClient: Sendable {
         running.wait()
     }
 
+    /// Stops every thread at its next attempt, acknowledged or not: for a run that failed, whose server may
+    /// never answer again (``stop()`` would wait for it forever).
+    func abandon() {
+        abandoning.store(true, ordering: .relaxed)
+        stop()
+    }
+
     private func sendLoop(thread: Int) {
         var connection: HTTPConnection?
         while !stopping.load(ordering: .relaxed) {
@@ -75,6 +83,7 @@ final class FaultLoadClient: Sendable {
             // Sent until answered 200, however long the fault lasts: an acknowledged event is what the table
             // counts, and a client that gave up would leave nothing to check.
             while true {
+                if abandoning.load(ordering: .relaxed) { return }
                 do {
                     if connection == nil { connection = try HTTPConnection(host: host, port: port, receiveTimeout: 60) }
                     let status = try connection!.exchange(request)

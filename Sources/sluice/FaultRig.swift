@@ -58,10 +58,12 @@ final class FaultRig {
     /// Starts `sluice serve` and waits until it listens. Works while PostgreSQL is down once the server has
     /// run against it before.
     func startServer() throws {
-        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        // The running image itself, not the path it was started from: a rebuild replacing that file while the
+        // table runs made restarts start another binary, or none.
         let process = try BackgroundProcess(
             [
-                binary, "serve", "--port", String(port), "--no-jobs", "--node-id", Self.nodeID, "--spool-dir", spool,
+                "/proc/self/exe", "serve", "--port", String(port), "--no-jobs", "--node-id", Self.nodeID,
+                "--spool-dir", spool,
                 "--ack", "durable", "--shutdown-deadline", "20", "--database-url", databaseURL,
             ],
             environment: ["SLUICE_LOG_LEVEL": "warning"]

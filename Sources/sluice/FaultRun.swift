@@ -30,7 +30,8 @@ struct FaultRun {
         )
         client.start(threads: connections)
         var stopped = false
-        defer { if !stopped { client.stop() } }
+        // A step that throws (a server that would not start, a hang) leaves no server to answer the clients.
+        defer { if !stopped { client.abandon() } }
         try Self.waitUntil("the first acknowledgement") { client.acknowledgedCount > 0 }
         sleep(UInt32(holds.load))
 
