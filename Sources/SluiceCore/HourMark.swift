@@ -8,10 +8,15 @@ public struct HourMark: Sendable, Hashable {
     public var id: Int64
     public var projectID: Int64
     public var hour: UTCHour
+    /// For an event mark the loader wrote: the least `received_at` of the rows its transaction committed, so
+    /// the persons whose visits may have changed are those with an event of the hour received since. Nil for
+    /// a mark that may stand for any row of the hour (rows moved or restored) and for every rollup mark.
+    public var receivedFrom: Timestamp?
 
-    public init(id: Int64, projectID: Int64, hour: UTCHour) {
+    public init(id: Int64, projectID: Int64, hour: UTCHour, receivedFrom: Timestamp? = nil) {
         self.id = id
         self.projectID = projectID
         self.hour = hour
+        self.receivedFrom = receivedFrom
     }
 }

@@ -28,6 +28,10 @@ struct LoadBatch {
     /// its key, nil for tuples whose project or timestamp cannot be read. Rows arrive mostly in time order,
     /// so a batch has few runs; they give the hours to mark for the rows that actually loaded.
     private var hourRuns: [(firstTuple: Int, key: ProjectHour?)] = []
+    /// The least `received_at` of the tuples added, nil while there is none.
+    private var earliestReceipt: Timestamp?
+    /// Whether a tuple's `received_at` could not be read.
+    private var receiptUnknown = false
 
     /// A project's UTC hour, as the loader marks it in `sluice.event_marks`.
     struct ProjectHour: Hashable {
@@ -82,6 +86,8 @@ struct LoadBatch {
         var failure: CopyTuples.FormatError?
         var recordDays: [CalendarDay] = []
         var recordRuns: [(firstTuple: Int, key: ProjectHour?)] = []
+        var recordEarliestReceipt: Timestamp?
+        var recordReceiptUnknown = false
         while true {
             let tuple: CopyTuples.Tuple
             do {
@@ -104,6 +110,11 @@ struct LoadBatch {
             if recordRuns.isEmpty || recordRuns[recordRuns.count - 1].key != key {
                 recordRuns.append((starts.count - 1, key))
             }
+            if let received = (try? tuple.receivedAt()) ?? nil {
+                if recordEarliestReceipt.map({ received < $0 }) ?? true { recordEarliestReceipt = received }
+            } else {
+                recordReceiptUnknown = true
+            }
         }
         let validBytes = failure?.offset ?? payload.count
         if !isEmpty && (rowCount + starts.count > maxRows || tupleBytes + validBytes > maxBytes) {
@@ -122,6 +133,10 @@ struct LoadBatch {
         stream.append(contentsOf: payload[0..<validBytes])
         tuplesEnd = stream.count
         days.formUnion(recordDays)
+        receiptUnknown = receiptUnknown || recordReceiptUnknown
+        if let received = recordEarliestReceipt, earliestReceipt.map({ received < $0 }) ?? true {
+            earliestReceipt = received
+        }
         if let failure {
             malformed.append(
                 DeadLetter(
@@ -145,6 +160,11 @@ struct LoadBatch {
         }
         return Array(hours)
     }
+
+    /// The bound the batch's event marks carry (`sluice.event_marks.received_from`): the least `received_at`
+    /// of its tuples, so every row it loads was received at or after it. Nil when a tuple's `received_at`
+    /// cannot be read, or there are no tuples: then the marks stand for every row of their hours.
+    var receivedFrom: Timestamp? { receiptUnknown ? nil : earliestReceipt }
 
     /// Appends the trailer, making ``stream`` a complete `COPY` stream of every tuple.
     mutating func seal() {

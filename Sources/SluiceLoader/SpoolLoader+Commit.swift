@@ -66,9 +66,10 @@ extension SpoolLoader {
                 for letter in deadLetters {
                     try letter.insert(nodeID: configuration.nodeID, into: connection)
                 }
-                // The hours of the rows that loaded, for the sessions and rollups jobs, with the rows.
+                // The hours of the rows that loaded, for the sessions and rollups jobs, with the rows; the
+                // bound lets the sessions job take only the persons of these rows (and a few more).
                 let marks = batch.loadedHours(failed: failed).map { (projectID: $0.projectID, hour: $0.hour) }
-                try MarkTable.events.insert(marks, on: connection)
+                try MarkTable.events.insert(marks, receivedFrom: batch.receivedFrom, on: connection)
                 try advanceCheckpoint(from: batch.start, to: batch.end, rows: rows, connection: connection)
                 try connection.execute("COMMIT")
                 for letter in deadLetters {

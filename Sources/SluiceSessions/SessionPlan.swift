@@ -15,16 +15,32 @@ public struct SessionPlan: Sendable, Equatable {
         var steps: [SessionStep] = []
         for projectID in byProject.keys.sorted() {
             let marks = byProject[projectID]!
-            var idsByHour: [UTCHour: [Int64]] = [:]
-            for mark in marks { idsByHour[mark.hour, default: []].append(mark.id) }
-            for range in HourRange.merging(idsByHour.keys) {
+            var byHour: [UTCHour: [HourMark]] = [:]
+            for mark in marks { byHour[mark.hour, default: []].append(mark) }
+            for range in HourRange.merging(byHour.keys) {
                 for piece in range.days {
-                    let ids = piece.hours.flatMap { idsByHour[$0] ?? [] }.sorted()
-                    steps.append(SessionStep(projectID: projectID, hours: piece, markIDs: ids))
+                    let marks = piece.hours.flatMap { byHour[$0] ?? [] }
+                    steps.append(
+                        SessionStep(
+                            projectID: projectID, hours: piece, markIDs: marks.map(\.id).sorted(),
+                            receivedFrom: Self.receivedFrom(marks)
+                        )
+                    )
                 }
             }
         }
         self.steps = steps
+    }
+
+    /// The bound of a step made of `marks`: the least of their bounds, so that the step takes the persons of
+    /// every mark's rows; nil (every person) as soon as one mark has none.
+    static func receivedFrom(_ marks: [HourMark]) -> Timestamp? {
+        var least: Timestamp?
+        for mark in marks {
+            guard let bound = mark.receivedFrom else { return nil }
+            if least.map({ bound < $0 }) ?? true { least = bound }
+        }
+        return least
     }
 
     /// The marks the plan answers for.

@@ -3,8 +3,8 @@ import SluiceCore
 /// One unit of work of the sessions job, done in one transaction: the visits of one project around a range
 /// of hours whose events changed are derived again.
 ///
-/// The job deletes the project's visits that overlap ``overlapWindow(_:)`` (an event within the rule's gap
-/// of the range may have joined or split them), derives the visits again from the counted events of each
+/// The job deletes the visits of the step's persons (``receivedFrom``) that overlap ``overlapWindow(_:)`` (an
+/// event within the rule's gap of the range may have joined or split them), derives the visits again from the counted events of each
 /// affected person between the earliest start and the latest end of that person's deleted visits (or the
 /// range itself), and marks for the rollups the start hours of the deleted and the new visits and the
 /// range's own hours (their event-time measures changed).
@@ -14,11 +14,17 @@ public struct SessionStep: Sendable, Equatable {
     public let hours: HourRange
     /// The marks this step answers for: every mark of `projectID` in `hours` that the plan was made from.
     public let markIDs: [Int64]
+    /// Which persons the step derives again: with a bound, only those with a counted event in ``hours``
+    /// received at or after it (the rows the marking loads committed, and perhaps a few others); nil, every
+    /// person with a counted event in ``hours`` or a visit overlapping ``overlapWindow(_:)``. A person's
+    /// visits depend on that person's events alone, so the visits of the persons left out cannot change.
+    public let receivedFrom: Timestamp?
 
-    public init(projectID: Int64, hours: HourRange, markIDs: [Int64]) {
+    public init(projectID: Int64, hours: HourRange, markIDs: [Int64], receivedFrom: Timestamp? = nil) {
         self.projectID = projectID
         self.hours = hours
         self.markIDs = markIDs
+        self.receivedFrom = receivedFrom
     }
 
     /// The instants `[from, through]` that a visit must overlap to be affected by events in ``hours``: the

@@ -9,7 +9,8 @@ import SluiceSessions
 import SluiceStore
 
 /// The `sessions` job: reads the event marks, plans steps (`SessionPlan`), and runs each step in one fenced
-/// transaction that deletes the visits around the step's hours, derives them again from the events,
+/// transaction that deletes the visits of the step's persons around its hours (only the persons of the rows
+/// the marking loads committed, when the marks say so), derives them again from the events,
 /// marks the changed hours for the `rollups` job and deletes the step's event marks.
 ///
 /// A run that fails or stops half-way leaves every finished step committed and the rest of the marks in
@@ -76,13 +77,14 @@ public struct SessionsJob: CatalogJob {
         let hours = "{" + step.hours.hours.map(\.description).joined(separator: ",") + "}"
         return try connection.transaction { connection in
             try connection.query(SessionsSQL.lockProject, [String(step.projectID)])
+            var parameters: [String?] = [
+                String(step.projectID), step.hours.start.iso8601String, step.hours.end.iso8601String,
+                window.from.iso8601String, window.through.iso8601String,
+                step.earliestShortVisitStart(rule).iso8601String, hours,
+            ]
+            if let receivedFrom = step.receivedFrom { parameters.append(receivedFrom.iso8601String) }
             let planned = try connection.query(
-                SessionsSQL.deleteAndPlan,
-                [
-                    String(step.projectID), step.hours.start.iso8601String, step.hours.end.iso8601String,
-                    window.from.iso8601String, window.through.iso8601String,
-                    step.earliestShortVisitStart(rule).iso8601String, hours,
-                ]
+                step.receivedFrom == nil ? SessionsSQL.deleteAndPlan : SessionsSQL.deleteAndPlanReceived, parameters
             )
             var outcome = SessionsOutcome(steps: 1, marks: Int64(step.markIDs.count))
             outcome.deleted = Int64(try planned.int(0, 0) ?? 0)

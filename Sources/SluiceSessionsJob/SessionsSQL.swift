@@ -31,18 +31,34 @@ enum SessionsSQL {
         ) ON COMMIT DELETE ROWS
         """
 
-    /// Deletes the visits that overlap the step's window, marks their start hours and the step's hours for
-    /// the rollups, and fills `sluice_visit_windows`: per person who lost a visit or has an event in the
-    /// step's hours, from the earliest start (or the step's start) to the latest end (or the step's end).
+    /// Deletes the visits of the step's persons that overlap the step's window, marks their start hours and
+    /// the step's hours for the rollups, and fills `sluice_visit_windows`: per person who lost a visit or has
+    /// an event in the step's hours, from the earliest start (or the step's start) to the latest end (or the
+    /// step's end).
+    ///
+    /// The step's persons: every person of the project (``deleteAndPlan``), or, with a bound
+    /// (``deleteAndPlanReceived``), only those with a counted event in the step's hours received at or after
+    /// `$8` (see `SessionStep.receivedFrom`).
     ///
     /// Parameters: `$1` project, `$2`/`$3` the step's hours `[start, end)`, `$4`/`$5` the overlap window
     /// `[from, through]`, `$6` the earliest start of a visit shorter than a day that can overlap it, `$7`
-    /// the step's hours (array). Returns one row: visits deleted, persons, earliest `lo`, latest `hi`.
-    static let deleteAndPlan = """
-        WITH deleted AS (
+    /// the step's hours (array), and `$8` the bound for ``deleteAndPlanReceived``. Returns one row: visits
+    /// deleted, persons, earliest `lo`, latest `hi`.
+    static let deleteAndPlan = deleteAndPlan(received: false)
+    static let deleteAndPlanReceived = deleteAndPlan(received: true)
+
+    private static func deleteAndPlan(received: Bool) -> String {
+        """
+        WITH arrivals AS (
+            SELECT DISTINCT \(person("e")) AS person_id
+            FROM analytics.events e
+            WHERE e.project_id = $1 AND e."timestamp" >= $2 AND e."timestamp" < $3 AND \(counted("e"))
+              AND \(person("e")) IS NOT NULL\(received ? " AND e.received_at >= $8" : "")
+        ), deleted AS (
             DELETE FROM analytics.sessions
             WHERE project_id = $1 AND session_start <= $5 AND session_end >= $4
-              AND (session_start >= $6 OR duration_us >= \(VisitRule.longVisitMicroseconds))
+              AND (session_start >= $6 OR duration_us >= \(VisitRule.longVisitMicroseconds))\(
+                received ? "\n      AND person_id IN (SELECT person_id FROM arrivals)" : "")
             RETURNING person_id, session_start, session_end
         ), marked AS (
             INSERT INTO sluice.rollup_marks (project_id, hour)
@@ -50,11 +66,6 @@ enum SessionsSQL {
                 SELECT date_trunc('hour', session_start, 'UTC') FROM deleted
                 UNION SELECT unnest($7::timestamptz[])
             ) AS touched(hour)
-        ), arrivals AS (
-            SELECT DISTINCT \(person("e")) AS person_id
-            FROM analytics.events e
-            WHERE e.project_id = $1 AND e."timestamp" >= $2 AND e."timestamp" < $3 AND \(counted("e"))
-              AND \(person("e")) IS NOT NULL
         ), windows AS (
             INSERT INTO sluice_visit_windows (person_id, lo, hi)
             SELECT person_id, least($2, min(session_start)), greatest($3, max(session_end))
@@ -67,6 +78,7 @@ enum SessionsSQL {
         )
         SELECT (SELECT count(*) FROM deleted), count(*), min(lo), max(hi) FROM windows
         """
+    }
 
     /// Derives the visits of the persons in `sluice_visit_windows` from their counted events inside their
     /// windows, inserts them, and marks their start hours for the rollups.

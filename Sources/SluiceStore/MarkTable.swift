@@ -11,24 +11,33 @@ import SluicePostgres
 public struct MarkTable: Sendable, Equatable {
     /// The table's qualified name.
     public let name: String
+    /// The expression read as a mark's ``HourMark/receivedFrom``, in microseconds since the Unix epoch.
+    private let receivedFromColumn: String
 
     /// Hours whose events changed: written by the loader in the transaction of the rows, and by the
     /// partitions job when it moves rows out of the default partition; read by the sessions job.
-    public static let events = MarkTable(name: "sluice.event_marks")
+    /// Its marks carry a `received_from` bound when the loader wrote them (``HourMark/receivedFrom``).
+    public static let events = MarkTable(
+        name: "sluice.event_marks", receivedFromColumn: "(extract(epoch FROM received_from) * 1000000)::bigint"
+    )
     /// Hours whose rollup buckets must be recomputed: written by the sessions job, read by the rollups job.
-    public static let rollups = MarkTable(name: "sluice.rollup_marks")
+    public static let rollups = MarkTable(name: "sluice.rollup_marks", receivedFromColumn: "NULL::bigint")
 
-    private init(name: String) {
+    private init(name: String, receivedFromColumn: String) {
         self.name = name
+        self.receivedFromColumn = receivedFromColumn
     }
 
     /// `INSERT` of the marks in `$1` (project ids) and `$2` (hours since the Unix epoch), two arrays of equal
-    /// length, as ``arrayParameters(_:)`` writes them.
+    /// length, as ``arrayParameters(_:)`` writes them; for the event marks, `$3` is their `received_from`
+    /// (a `timestamptz`, or NULL).
     public var insertStatement: String {
-        """
-        INSERT INTO \(name) (project_id, hour)
-        SELECT project_id, to_timestamp(hour * 3600) FROM unnest($1::bigint[], $2::bigint[]) AS m(project_id, hour)
-        """
+        let bound = self == .events ? ", received_from" : ""
+        return """
+            INSERT INTO \(name) (project_id, hour\(bound))
+            SELECT project_id, to_timestamp(hour * 3600)\(bound.isEmpty ? "" : ", $3::timestamptz")
+            FROM unnest($1::bigint[], $2::bigint[]) AS m(project_id, hour)
+            """
     }
 
     /// The two array parameters of ``insertStatement`` for `marks`.
@@ -41,12 +50,19 @@ public struct MarkTable: Sendable, Equatable {
 
     /// Marks `marks`, in one statement on `connection` (inside the caller's transaction, if any); nothing
     /// for none.
+    /// - Parameter receivedFrom: for event marks, the least `received_at` of the rows the caller's
+    ///   transaction loaded (``HourMark/receivedFrom``); nil when any row of those hours may have changed.
+    ///   Rollup marks take none.
     /// - Throws: `PostgresError`.
-    public func insert(_ marks: some Collection<(projectID: Int64, hour: UTCHour)>, on connection: PostgresConnection)
-        throws(PostgresError)
-    {
+    public func insert(
+        _ marks: some Collection<(projectID: Int64, hour: UTCHour)>, receivedFrom: Timestamp? = nil,
+        on connection: PostgresConnection
+    ) throws(PostgresError) {
+        precondition(receivedFrom == nil || self == .events, "only event marks carry a received_from bound")
         guard !marks.isEmpty else { return }
-        try connection.query(insertStatement, Self.arrayParameters(marks))
+        var parameters: [String?] = Self.arrayParameters(marks)
+        if self == .events { parameters.append(receivedFrom?.iso8601String) }
+        try connection.query(insertStatement, parameters)
     }
 
     /// The oldest `limit` marks, by id.
@@ -54,7 +70,7 @@ public struct MarkTable: Sendable, Equatable {
     public func oldest(_ limit: Int, on connection: PostgresConnection) throws(PostgresError) -> [HourMark] {
         let result = try connection.query(
             """
-            SELECT id, \(Self.markColumns)
+            SELECT id, \(markColumns)
             FROM \(name) ORDER BY id LIMIT $1
             """,
             [String(limit)]
@@ -71,13 +87,14 @@ public struct MarkTable: Sendable, Equatable {
         selecting select: String, _ parameters: [String?], on connection: PostgresConnection
     ) throws(PostgresError) -> [HourMark] {
         let result = try connection.query(
-            "INSERT INTO \(name) (project_id, hour) \(select) RETURNING id, \(Self.markColumns)", parameters
+            "INSERT INTO \(name) (project_id, hour) \(select) RETURNING id, \(markColumns)", parameters
         )
         return try Self.marks(result)
     }
 
-    /// The columns after `id` that ``marks(_:)`` reads: the project and the hour since the Unix epoch.
-    static let markColumns = "project_id, floor(extract(epoch FROM hour) / 3600)::bigint"
+    /// The columns after `id` that ``marks(_:)`` reads: the project, the hour since the Unix epoch, and the
+    /// `received_from` bound in microseconds since the Unix epoch (NULL where there is none).
+    var markColumns: String { "project_id, floor(extract(epoch FROM hour) / 3600)::bigint, \(receivedFromColumn)" }
 
     /// The marks of a result whose columns are `id` then ``markColumns``.
     private static func marks(_ result: PostgresResult) throws(PostgresError) -> [HourMark] {
@@ -87,7 +104,13 @@ public struct MarkTable: Sendable, Equatable {
             guard let id = try result.int(row, 0), let project = try result.int(row, 1),
                 let hour = try result.int(row, 2)
             else { continue }
-            marks.append(HourMark(id: Int64(id), projectID: Int64(project), hour: UTCHour(unixHour: Int64(hour))))
+            let receivedFrom = try result.int(row, 3).map { Timestamp(unixMicroseconds: Int64($0)) }
+            marks.append(
+                HourMark(
+                    id: Int64(id), projectID: Int64(project), hour: UTCHour(unixHour: Int64(hour)),
+                    receivedFrom: receivedFrom
+                )
+            )
         }
         return marks
     }
@@ -99,7 +122,7 @@ public struct MarkTable: Sendable, Equatable {
     {
         try Self.marks(
             connection.query(
-                "SELECT id, \(Self.markColumns) FROM \(name) WHERE id > $1 ORDER BY id LIMIT $2",
+                "SELECT id, \(markColumns) FROM \(name) WHERE id > $1 ORDER BY id LIMIT $2",
                 [String(id), String(limit)]
             )
         )

@@ -82,6 +82,15 @@ public struct SyntheticEvents: Sendable {
         return rows
     }
 
+    /// Returns the next `count` rows of the stream as late events: their timestamps lie back in the
+    /// generator's days as always, but they all arrive now, `receivedAt` being `arrival` (a mobile app sending
+    /// what it kept offline, a backfill).
+    public mutating func lateRows(_ count: Int, arrival: Timestamp) -> [EventRow] {
+        var rows = rows(count)
+        for index in rows.indices { rows[index].receivedAt = max(arrival, rows[index].timestamp) }
+        return rows
+    }
+
     /// The mean UTF-8 size in bytes of `properties`, `traits` and `context` together, per row; 0 for no rows.
     public static func averageJSONBytes(of rows: [EventRow]) -> Double {
         guard !rows.isEmpty else { return 0 }

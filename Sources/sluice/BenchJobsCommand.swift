@@ -73,7 +73,7 @@ struct BenchJobs: FailingCommand {
             if late > 0 {
                 var lateGenerator = SyntheticEvents(
                     projectID: 1, seed: 20_261_202, days: 30, users: max(50, late / 5), now: .now())
-                try bench.load(lateGenerator.rows(late))
+                try bench.load(lateGenerator.lateRows(late, arrival: .now()))
                 let marks = try MarkTable.events.count(on: bench.connection)
                 let before = try bench.connection.query("SELECT now()::text").string(0, 0)!
                 let round = try bench.runJobs()

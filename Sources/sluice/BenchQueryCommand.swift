@@ -74,7 +74,9 @@ struct BenchQuery: FailingCommand {
             Terminal.note("jobs, full build: \(build.description)")
 
             var late = SyntheticEvents(projectID: project.id, seed: 7, days: 30, users: 1_000, now: now)
-            try Self.load(Self.lateEvents, from: &late, into: connection, projectID: project.id, prefix: "late-")
+            try Self.load(
+                Self.lateEvents, from: &late, into: connection, projectID: project.id, prefix: "late-",
+                arrival: .now())
             let lateBuild = try Self.runJobs(scratch.connectionString, events: Self.lateEvents)
             Terminal.note("jobs, late batch of \(Self.lateEvents) events over 30 days: \(lateBuild.description)")
 
@@ -96,31 +98,28 @@ struct BenchQuery: FailingCommand {
     // MARK: - Loading
 
     /// COPYs `count` rows of `generator` in transactions of up to 200,000 rows, each with the event marks of
-    /// the hours it touched (the distinct (project, hour) of its rows, as the loader records them).
+    /// the hours it touched, as the loader records them: the distinct (project, hour) of its rows, bounded by
+    /// their least `received_at`. With `arrival`, the rows are late events received then
+    /// (``SyntheticEvents/lateRows(_:arrival:)``).
     static func load(
         _ count: Int, from generator: inout SyntheticEvents, into connection: PostgresConnection, projectID: Int64,
-        prefix: String = ""
+        prefix: String = "", arrival: Timestamp? = nil
     ) throws {
         var loaded = 0
         var encoder = CopyEncoder(capacity: 320 * 1024)
         while loaded < count {
             let chunk = min(200_000, count - loaded)
-            var rows = generator.rows(chunk)
-            var hours = Set<Int64>()
+            var rows = arrival.map { generator.lateRows(chunk, arrival: $0) } ?? generator.rows(chunk)
+            var hours = Set<UTCHour>()
             for index in rows.indices {
                 if !prefix.isEmpty { rows[index].messageID = prefix + rows[index].messageID }
-                hours.insert(rows[index].timestamp.unixMicroseconds / 3_600_000_000)
+                hours.insert(UTCHour(rows[index].timestamp))
             }
+            let receivedFrom = rows.lazy.map(\.receivedAt).min()
             try connection.transaction { connection in
                 _ = try connection.copyEvents(rows, encoder: &encoder)
-                let list = hours.sorted().map { String($0 * 3600) }.joined(separator: ",")
-                try connection.query(
-                    """
-                    INSERT INTO sluice.event_marks (project_id, hour)
-                    SELECT $1::bigint, to_timestamp(h) FROM unnest($2::bigint[]) AS h
-                    """,
-                    [String(projectID), "{\(list)}"]
-                )
+                try MarkTable.events.insert(
+                    hours.sorted().map { (projectID: projectID, hour: $0) }, receivedFrom: receivedFrom, on: connection)
             }
             loaded += chunk
             if loaded % 1_000_000 == 0 { Terminal.note("loaded \(loaded) of \(count)") }

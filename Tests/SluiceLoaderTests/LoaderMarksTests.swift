@@ -49,6 +49,27 @@ import Testing
         #expect(try marks(fixture).rows == 4)
     }
 
+    @Test func theMarksOfABatchAreBoundedByTheLeastReceivedAtOfItsRows() throws {
+        let fixture = try LoaderFixture("markbound")
+        let day = CalendarDay.today().adding(days: -2)
+        func at(_ minutes: Int64) -> Timestamp {
+            Timestamp(unixMicroseconds: day.start.unixMicroseconds + minutes * 60_000_000)
+        }
+        // Three records of one batch, received out of order; the earliest receipt is in the second.
+        var rows = [row(1, project: 1, at: at(60)), row(2, project: 1, at: at(130)), row(3, project: 2, at: at(70))]
+        rows[0].receivedAt = at(3_000)
+        rows[1].receivedAt = at(2_000)
+        rows[2].receivedAt = at(2_500)
+        let writer = try fixture.writer()
+        _ = try writer.append(Payload.bytes([rows[0]]))
+        _ = try writer.append(Payload.bytes([rows[1], rows[2]]))
+        try writer.sync()
+        #expect(try fixture.loader().loadAvailable().rows == 3)
+        let marks = try MarkTable.events.oldest(10, on: fixture.database)
+        #expect(marks.count == 3)
+        #expect(marks.allSatisfy { $0.receivedFrom == at(2_000) }, "\(marks)")
+    }
+
     @Test func aBatchSplitAroundRefusedRowsMarksOnlyTheHoursOfRowsThatLoaded() throws {
         let fixture = try LoaderFixture("splitmarks")
         let day = CalendarDay.today().adding(days: -1)

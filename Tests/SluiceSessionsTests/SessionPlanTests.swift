@@ -26,6 +26,21 @@ import Testing
         #expect(plan.markCount == marks.count)
     }
 
+    @Test func aStepIsBoundedByTheLeastBoundOfItsMarksAndByNoneIfOneHasNone() {
+        func at(_ seconds: Int64) -> Timestamp { Timestamp(unixMicroseconds: seconds * 1_000_000) }
+        let marks = [
+            HourMark(id: 1, projectID: 1, hour: hour(3), receivedFrom: at(500)),
+            HourMark(id: 2, projectID: 1, hour: hour(4), receivedFrom: at(200)),
+            HourMark(id: 3, projectID: 1, hour: hour(3), receivedFrom: at(900)),
+            HourMark(id: 4, projectID: 1, hour: hour(30), receivedFrom: at(100)),
+            HourMark(id: 5, projectID: 1, hour: hour(30)),  // moved rows: no bound
+            HourMark(id: 6, projectID: 2, hour: hour(3), receivedFrom: at(700)),
+        ]
+        let steps = SessionPlan(marks: marks).steps
+        #expect(steps.map(\.markIDs) == [[1, 2, 3], [4, 5], [6]])
+        #expect(steps.map(\.receivedFrom) == [at(200), nil, at(700)])
+    }
+
     @Test func aFirstBuildOfAMonthIsThirtyDaySteps() {
         var marks: [HourMark] = []
         for offset in 0..<(30 * 24) {
