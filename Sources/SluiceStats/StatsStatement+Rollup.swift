@@ -6,7 +6,8 @@ extension StatsStatement {
     /// Visitors are the cardinality of the union of the rows' sketches, rounded half away from zero (numeric
     /// `round`); the other measures are sums. Where every answer row reads one rollup row (a timeseries,
     /// unfiltered or pinned to one value), that is the count of the row's own sketch, the same number without
-    /// a union's state: `visitor_count` of `rollup_daily`/`rollup_hourly`, where the database keeps it. A
+    /// a union's state: `visitor_count` of `rollup_daily`/`rollup_hourly`, where the database keeps it; such a
+    /// statement reads the rows' own columns without grouping them (summing bigints makes numerics). A
     /// breakdown unions the sketches of a few values only (see ``breakdown(table:conditions:limit:)``).
     static func rollup(_ query: StatsQuery, projectID: Int64, dimension: StatsProperty?) -> StatsStatement {
         var parameters = StatementParameters()
@@ -38,15 +39,6 @@ extension StatsStatement {
                 parameters: parameters.values
             )
         }
-        let visitors: String
-        if !Self.readsOneRowPerKey(query, dimension: dimension) {
-            visitors = "coalesce(\(unionCount), 0)::bigint"
-        } else if dimension == nil {
-            visitors = "coalesce(sum(visitor_count), 0)::bigint"
-        } else {
-            visitors = "coalesce(sum(round(hll_cardinality(visitors)::numeric)), 0)::bigint"
-        }
-
         let key: String
         switch query.endpoint {
         case .timeseries:
@@ -54,9 +46,19 @@ extension StatsStatement {
         case .breakdown: key = "value"
         case .aggregate, .realtimeVisitors: key = "''"
         }
+        if Self.readsOneRowPerKey(query, dimension: dimension) {
+            // One row per bucket (the tables' keys): its own columns, no grouping, no numeric sums.
+            let visitors = dimension == nil ? "visitor_count" : "round(hll_cardinality(visitors)::numeric)::bigint"
+            let sql = """
+                SELECT \(key) AS key, \(visitors), pageviews, events, visits, bounces, duration_us, visit_pageviews
+                FROM \(table)
+                WHERE \(filtered)
+                """
+            return StatsStatement(sql: sql, parameters: parameters.values)
+        }
         let sql = """
             SELECT \(key) AS key,
-                \(visitors),
+                coalesce(\(unionCount), 0)::bigint,
                 coalesce(sum(pageviews), 0)::bigint, coalesce(sum(events), 0)::bigint,
                 coalesce(sum(visits), 0)::bigint, coalesce(sum(bounces), 0)::bigint,
                 coalesce(sum(duration_us), 0)::bigint, coalesce(sum(visit_pageviews), 0)::bigint
