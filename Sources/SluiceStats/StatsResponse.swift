@@ -32,14 +32,24 @@ package enum StatsResponse {
             if let bucket = Int64(row.key) { byBucket[bucket] = row.measures }
         }
         let buckets = query.range.buckets(query.interval)
+        // 720 buckets of 7 metrics for an hourly month: appended piece by piece into one buffer sized up
+        // front, since interpolating each bucket made temporaries that were a fifth of the request's time.
+        let keys = metricKeys(query.metrics)
         var text = #"{"results":["#
+        text.reserveCapacity(16 + buckets.count * (32 + 24 * keys.count))
         for bucket in buckets {
-            if bucket != buckets.lowerBound { text += "," }
-            text += #"{"date":"\#(label(bucket, query.interval))""#
-            append(query.metrics, of: byBucket[bucket] ?? StatsMeasures(), to: &text)
+            text += bucket == buckets.lowerBound ? #"{"date":""# : #",{"date":""#
+            text += label(bucket, query.interval)
+            text += "\""
+            let measures = byBucket[bucket] ?? StatsMeasures()
+            for (metric, key) in zip(query.metrics, keys) {
+                text += key
+                text += measures.value(metric).description
+            }
             text += "}"
         }
-        return text + "]}"
+        text += "]}"
+        return text
     }
 
     /// `{"results":[{"page":"/","visitors":12,…},…]}`, in the rows' order (the statement sorts and limits).
@@ -75,9 +85,15 @@ package enum StatsResponse {
     private static func append(
         _ metrics: [StatsMetric], of measures: StatsMeasures, totalVisitors: Int64 = 0, to text: inout String
     ) {
-        for metric in metrics {
-            text += #","\#(metric.name)":\#(measures.value(metric, totalVisitors: totalVisitors))"#
+        for (metric, key) in zip(metrics, metricKeys(metrics)) {
+            text += key
+            text += measures.value(metric, totalVisitors: totalVisitors).description
         }
+    }
+
+    /// `,"name":` of each metric, the text before its value in an answer row.
+    private static func metricKeys(_ metrics: [StatsMetric]) -> [String] {
+        metrics.map { #","\#($0.name)":"# }
     }
 
     /// A bucket number as a date: a day, or an hour of it.
@@ -87,7 +103,7 @@ package enum StatsResponse {
         case .hour:
             let day = CalendarDay(unixDay: bucket >= 0 ? bucket / 24 : (bucket - 23) / 24)
             let hour = bucket - day.unixDay * 24
-            return "\(day)T\(hour < 10 ? "0" : "")\(hour):00:00Z"
+            return day.description + (hour < 10 ? "T0" : "T") + String(hour) + ":00:00Z"
         }
     }
 }
