@@ -41,11 +41,7 @@ package enum StatsResponse {
             text += bucket == buckets.lowerBound ? #"{"date":""# : #",{"date":""#
             text += label(bucket, query.interval)
             text += "\""
-            let measures = byBucket[bucket] ?? StatsMeasures()
-            for (metric, key) in zip(query.metrics, keys) {
-                text += key
-                text += measures.value(metric).description
-            }
+            append(query.metrics, keys: keys, of: byBucket[bucket] ?? StatsMeasures(), to: &text)
             text += "}"
         }
         text += "]}"
@@ -55,12 +51,13 @@ package enum StatsResponse {
     /// `{"results":[{"page":"/","visitors":12,…},…]}`, in the rows' order (the statement sorts and limits).
     static func breakdown(_ query: StatsQuery, rows: [StatsRow], totalVisitors: Int64) -> String {
         let name = query.property?.name ?? "value"
+        let keys = metricKeys(query.metrics)
         var text = #"{"results":["#
         for (index, row) in rows.enumerated() {
             if index > 0 { text += "," }
             text += #"{"\#(name)":"#
             JSONString.append(row.key, to: &text)
-            append(query.metrics, of: row.measures, totalVisitors: totalVisitors, to: &text)
+            append(query.metrics, keys: keys, of: row.measures, totalVisitors: totalVisitors, to: &text)
             text += "}"
         }
         return text + "]}"
@@ -82,10 +79,12 @@ package enum StatsResponse {
         return text + "}"
     }
 
+    /// Appends `,"name":value` for each of `metrics`, `keys` being their ``metricKeys(_:)``.
     private static func append(
-        _ metrics: [StatsMetric], of measures: StatsMeasures, totalVisitors: Int64 = 0, to text: inout String
+        _ metrics: [StatsMetric], keys: [String], of measures: StatsMeasures, totalVisitors: Int64 = 0,
+        to text: inout String
     ) {
-        for (metric, key) in zip(metrics, metricKeys(metrics)) {
+        for (metric, key) in zip(metrics, keys) {
             text += key
             text += measures.value(metric, totalVisitors: totalVisitors).description
         }

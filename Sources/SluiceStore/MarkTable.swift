@@ -11,8 +11,9 @@ import SluicePostgres
 public struct MarkTable: Sendable, Equatable {
     /// The table's qualified name.
     public let name: String
-    /// The expression read as a mark's ``HourMark/receivedFrom``, in microseconds since the Unix epoch.
-    private let receivedFromColumn: String
+    /// The expression read as a mark's ``HourMark/receivedFrom``, in microseconds since the Unix epoch; nil
+    /// for a table whose marks carry no bound.
+    private let receivedFromColumn: String?
 
     /// Hours whose events changed: written by the loader in the transaction of the rows, and by the
     /// partitions job when it moves rows out of the default partition; read by the sessions job.
@@ -21,9 +22,9 @@ public struct MarkTable: Sendable, Equatable {
         name: "sluice.event_marks", receivedFromColumn: "(extract(epoch FROM received_from) * 1000000)::bigint"
     )
     /// Hours whose rollup buckets must be recomputed: written by the sessions job, read by the rollups job.
-    public static let rollups = MarkTable(name: "sluice.rollup_marks", receivedFromColumn: "NULL::bigint")
+    public static let rollups = MarkTable(name: "sluice.rollup_marks", receivedFromColumn: nil)
 
-    private init(name: String, receivedFromColumn: String) {
+    private init(name: String, receivedFromColumn: String?) {
         self.name = name
         self.receivedFromColumn = receivedFromColumn
     }
@@ -32,7 +33,7 @@ public struct MarkTable: Sendable, Equatable {
     /// length, as ``arrayParameters(_:)`` writes them; for the event marks, `$3` is their `received_from`
     /// (a `timestamptz`, or NULL).
     public var insertStatement: String {
-        let bound = self == .events ? ", received_from" : ""
+        let bound = receivedFromColumn == nil ? "" : ", received_from"
         return """
             INSERT INTO \(name) (project_id, hour\(bound))
             SELECT project_id, to_timestamp(hour * 3600)\(bound.isEmpty ? "" : ", $3::timestamptz")
@@ -58,10 +59,10 @@ public struct MarkTable: Sendable, Equatable {
         _ marks: some Collection<(projectID: Int64, hour: UTCHour)>, receivedFrom: Timestamp? = nil,
         on connection: PostgresConnection
     ) throws(PostgresError) {
-        precondition(receivedFrom == nil || self == .events, "only event marks carry a received_from bound")
+        precondition(receivedFrom == nil || receivedFromColumn != nil, "\(name) takes no received_from bound")
         guard !marks.isEmpty else { return }
         var parameters: [String?] = Self.arrayParameters(marks)
-        if self == .events { parameters.append(receivedFrom?.iso8601String) }
+        if receivedFromColumn != nil { parameters.append(receivedFrom?.iso8601String) }
         try connection.query(insertStatement, parameters)
     }
 
@@ -94,7 +95,7 @@ public struct MarkTable: Sendable, Equatable {
 
     /// The columns after `id` that ``marks(_:)`` reads: the project, the hour since the Unix epoch, and the
     /// `received_from` bound in microseconds since the Unix epoch (NULL where there is none).
-    var markColumns: String { "project_id, floor(extract(epoch FROM hour) / 3600)::bigint, \(receivedFromColumn)" }
+    var markColumns: String { "project_id, floor(extract(epoch FROM hour) / 3600)::bigint, \(receivedFromColumn ?? "NULL::bigint")" }
 
     /// The marks of a result whose columns are `id` then ``markColumns``.
     private static func marks(_ result: PostgresResult) throws(PostgresError) -> [HourMark] {
