@@ -99,10 +99,12 @@ extension StatsStatement {
     ///
     /// A value's visitors over the range are at most `high`, the sum of its rows' events: each person a row
     /// counts has at least one of its events (a session dimension's row sums the events of its visits), and a
-    /// union holds at most all of its parts. The sums are taken for every value; the sketches of the `limit` values
-    /// with the largest `high` are unioned, and the smallest of those visitors is the cut: at least `limit`
-    /// values reach it, so a value whose `high` stays below it cannot be among the first `limit`. The
-    /// sketches of every other value whose `high` reaches the cut are unioned too; the rest are left out.
+    /// union holds at most all of its parts. `high` is taken for every value; the `limit` values with the
+    /// largest are the first candidates, and the smallest of their visitors is the cut: at least `limit`
+    /// values reach it, so a value whose `high` stays below it cannot be among the first `limit`. Every other
+    /// value whose `high` reaches the cut is a candidate too; the rest are left out. Only the candidates'
+    /// rows are read again, for their sketches and sums: by value, through `rollup_daily_dims_by_value`
+    /// (migration 0012), not by a second pass over the range.
     ///
     /// Sketch estimates can pass the bound only by the sketch's error: none while a sketch is an explicit list
     /// (under about 1,280 persons), a relative standard error of 0.8% once dense. The test keeps every value
@@ -112,13 +114,13 @@ extension StatsStatement {
     /// The plan must not depend on estimates: rows written a moment ago have none, and a nested loop that
     /// evaluates the cut once per row took 14 s where this takes 60 ms. So every set is a materialized CTE,
     /// the cut and the value lists are computed once (`ARRAY(…)`, a scalar subquery), and the rows of a value
-    /// list are found by `= ANY`, a filter on the range's scan, never a join.
+    /// list are found by `= ANY`, never a join.
     static func breakdown(table: String, conditions: String, limit: String) -> String {
         let sums = ["pageviews", "events", "visits", "bounces", "duration_us", "visit_pageviews"]
-        let summed = sums.map { "sum(\($0)) AS \($0)" }.joined(separator: ", ")
-        func visitors(of values: String) -> String {
+        func measured(_ values: String) -> String {
             """
-            SELECT value AS key, \(unionCount) AS visitors
+            SELECT value AS key, \(unionCount) AS visitors,
+                    \(sums.map { "sum(\($0))::bigint AS \($0)" }.joined(separator: ", "))
                 FROM \(table)
                 WHERE \(conditions)
                     AND value = ANY(ARRAY(\(values)))
@@ -133,18 +135,16 @@ extension StatsStatement {
             """
         return """
             WITH bounds AS MATERIALIZED (
-                SELECT value AS key, sum(events) AS high, \(summed)
+                SELECT value AS key, sum(events) AS high
                 FROM \(table)
                 WHERE \(conditions)
                 GROUP BY value
             ), first_visitors AS MATERIALIZED (
-                \(visitors(of: first))
+                \(measured(first))
             ), rest_visitors AS MATERIALIZED (
-                \(visitors(of: rest))
+                \(measured(rest))
             )
-            SELECT key, visitors, \(sums.map { "\($0)::bigint" }.joined(separator: ", "))
-            FROM (SELECT * FROM first_visitors UNION ALL SELECT * FROM rest_visitors) AS counted
-            JOIN bounds USING (key)
+            SELECT * FROM first_visitors UNION ALL SELECT * FROM rest_visitors
             """
     }
 
