@@ -23,12 +23,15 @@ struct BenchIngest: FailingCommand {
             the same rows are loaded with psql \\copy in text format (the raw COPY), with Sluice's binary COPY \
             alone, and, on --compare-rows of them, with 1,000-row INSERT statements and with one INSERT per \
             event. With --jobs the server runs its scheduler too, with the sessions, rollups and assignments \
-            jobs every 2 seconds (far more often than their defaults), to show what the jobs cost ingest: \
-            compare the ratio of a run with --jobs against one without. --json prints one JSON line last.
+            jobs every --jobs-interval seconds (2 by default, far more often than their defaults of 60; give \
+            60 and enough events for a run of several minutes to see what the defaults cost), to show what the \
+            jobs cost ingest: compare the ratio of a run with --jobs against one without. --json prints one \
+            JSON line last.
 
             Examples:
               sluice bench ingest --events 1000000 --batch 100 --connections 8 --json
               sluice bench ingest --events 1000000 --jobs --json
+              sluice bench ingest --events 4000000 --jobs --jobs-interval 60 --json
             """
     )
 
@@ -42,8 +45,10 @@ struct BenchIngest: FailingCommand {
     var url: String?
     @Option(name: .customLong("write-key"), help: "The write key of a project on the --url server.")
     var writeKey: String?
-    @Flag(help: "Run the scheduler in the server, the sessions, rollups and assignments jobs every 2 s.")
+    @Flag(help: "Run the scheduler in the server, the sessions, rollups and assignments jobs every --jobs-interval.")
     var jobs = false
+    @Option(name: .customLong("jobs-interval"), help: "Seconds between runs of each job with --jobs (1-3600).")
+    var jobsInterval = 2
     @Flag(help: "Print one JSON line last.") var json = false
     @OptionGroup var database: DatabaseOptions
 
@@ -55,6 +60,9 @@ struct BenchIngest: FailingCommand {
         guard compareRows >= 0 else { throw ValidationError("--compare-rows must not be negative") }
         if url != nil && writeKey == nil { throw ValidationError("--url needs --write-key") }
         if url != nil && jobs { throw ValidationError("--jobs starts its own server; it cannot go with --url") }
+        guard (1...3_600).contains(jobsInterval) else {
+            throw ValidationError("--jobs-interval must be between 1 and 3600 seconds")
+        }
     }
 
     func execute() throws {
@@ -82,7 +90,8 @@ struct BenchIngest: FailingCommand {
 
             let server: any BenchServer =
                 if let url { try RemoteServer(url: url) } else {
-                    try LocalServer.start(database: scratch.connectionString, ack: ack, jobs: jobs)
+                    try LocalServer.start(
+                        database: scratch.connectionString, ack: ack, jobsInterval: jobs ? jobsInterval : nil)
                 }
             let ingest = try runIngest(requests, rows: rows.count, server: server, project: project, database: ingestDatabase)
             let jobRuns = jobs ? try JobRuns.afterCatchingUp(connection) : nil
@@ -295,7 +304,7 @@ struct BenchIngest: FailingCommand {
         }
         print(
             "events            \(events) in \(events / batch) requests of \(batch), \(connections) connection(s), "
-                + "--ack \(ack)\(jobs ? ", jobs running" : "")"
+                + "--ack \(ack)\(jobs ? ", jobs every \(jobsInterval) s" : "")"
         )
         line("sluice end to end (HTTP → row)", ours, "  p50 \(String(format: "%.1f", p50)) ms, p99 \(String(format: "%.1f", p99)) ms")
         line("raw COPY (psql \\copy, text)", copy)
@@ -321,6 +330,7 @@ struct BenchIngest: FailingCommand {
             fields.append("\"batch\":\(batch)")
             fields.append("\"connections\":\(connections)")
             fields.append("\"jobs\":\(jobs)")
+            if jobs { fields.append("\"jobsIntervalSeconds\":\(jobsInterval)") }
             if let jobRuns { fields.append("\"jobRuns\":\(jobRuns.succeeded)") }
             print("{" + fields.joined(separator: ",") + "}")
         }

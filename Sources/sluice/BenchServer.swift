@@ -32,16 +32,16 @@ final class LocalServer: BenchServer {
         self.spool = spool
     }
 
-    /// - Parameter jobs: run the scheduler, the sessions, rollups and assignments jobs every 2 s (no
-    ///   retention: the scratch database has nothing past any horizon); else `--no-jobs`.
-    static func start(database: String, ack: String, jobs: Bool = false) throws -> LocalServer {
+    /// - Parameter jobsInterval: run the scheduler, the sessions, rollups and assignments jobs every this many
+    ///   seconds (no retention: the scratch database has nothing past any horizon); nil for `--no-jobs`.
+    static func start(database: String, ack: String, jobsInterval: Int? = nil) throws -> LocalServer {
         let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let spool = FileManager.default.temporaryDirectory.path + "/sluice-bench-spool-\(getpid())"
         try? FileManager.default.removeItem(atPath: spool)
         let scheduling =
-            jobs
-            ? ["sessions", "rollups", "assignments"].flatMap { ["--job-interval", "\($0)=2s"] }
-            : ["--no-jobs"]
+            jobsInterval.map { seconds in
+                ["sessions", "rollups", "assignments"].flatMap { ["--job-interval", "\($0)=\(seconds)s"] }
+            } ?? ["--no-jobs"]
         let process = try BackgroundProcess(
             [binary, "serve", "--port", "0"] + scheduling + [
                 "--node-id", "bench", "--spool-dir", spool, "--ack", ack, "--database-url", database,

@@ -62,20 +62,25 @@ import Testing
         #expect(run.output.contains("raw COPY (psql \\copy, text)"))
     }
 
-    /// With `--jobs` the server's scheduler runs the sessions and rollups jobs during the run, and the report
-    /// counts those runs from `sluice.job_runs`.
+    /// With `--jobs` the server's scheduler runs the sessions and rollups jobs during the run, every
+    /// `--jobs-interval` seconds, and the report counts those runs from `sluice.job_runs`.
     @Test func benchIngestWithJobsRunsThemDuringTheRun() async throws {
         let server = try TestDatabase.cluster().connectionString()
         let run = try await sluice([
             "bench", "ingest", "--events", "20000", "--batch", "50", "--connections", "2", "--compare-rows", "0",
-            "--jobs", "--json", "--database-url", server,
+            "--jobs", "--jobs-interval", "1", "--json", "--database-url", server,
         ])
         #expect(run.status == 0, "\(run.output)")
         let line = try #require(run.output.split(separator: "\n").last)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(report["jobs"] as? Bool == true)
         #expect((report["jobRuns"] as? Int ?? 0) > 0, "\(run.output)")
-        #expect(run.output.contains("jobs running"))
+        #expect(report["jobsIntervalSeconds"] as? Int == 1)
+        #expect(run.output.contains("jobs every 1 s"))
+
+        let refused = try await sluice(["bench", "ingest", "--jobs", "--jobs-interval", "0", "--database-url", server])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("--jobs-interval must be between 1 and 3600 seconds"), "\(refused.output)")
     }
 
     @Test func migrateProjectsAndPartitionsEndToEnd() async throws {
