@@ -34,7 +34,9 @@ package final class BackgroundProcess: @unchecked Sendable {
             argumentStrings.forEach { free($0) }
         }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argumentStrings, environmentStrings)
+        let spawned = withDefaultSignals { attributes in
+            posix_spawn(&pid, arguments[0], &actions, &attributes, argumentStrings, environmentStrings)
+        }
         guard spawned == 0 else {
             throw BackgroundProcessError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }

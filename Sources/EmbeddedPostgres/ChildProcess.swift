@@ -40,7 +40,9 @@ package struct ChildProcess {
         let arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, environ)
+        let spawned = withDefaultSignals { attributes in
+            posix_spawn(&pid, command[0], &actions, &attributes, arguments, environ)
+        }
         guard spawned == 0 else {
             throw LocalClusterError(message: "could not run \(command[0]): \(String(cString: strerror(spawned)))")
         }

@@ -226,11 +226,13 @@ struct BenchCopy: FailingCommand {
     }
 }
 
-/// A database created on the same server for one benchmark run, and dropped after it.
+/// A database created on the same server for one benchmark run, and dropped after it (or when the run is
+/// interrupted: ``Interruption``).
 struct ScratchDatabase {
     let server: String
     let name = "sluice_bench_\(getpid())"
     let connectionString: String
+    private let interruption: Interruption.Token
 
     init(server: String) throws {
         self.server = server
@@ -242,7 +244,13 @@ struct ScratchDatabase {
             guard error.sqlState == "42501" else { throw error }
             throw StoreError("the benchmark needs to create a scratch database, and this role may not (grant CREATEDB)")
         }
-        try Migrator.bundled().migrate(try connect())
+        interruption = Interruption.register { [server, name] in Self.drop(name, on: server) }
+        do {
+            try Migrator.bundled().migrate(try connect())
+        } catch {
+            drop()
+            throw error
+        }
     }
 
     func connect() throws -> PostgresConnection {
@@ -250,6 +258,11 @@ struct ScratchDatabase {
     }
 
     func drop() {
+        Self.drop(name, on: server)
+        Interruption.done(interruption)
+    }
+
+    private static func drop(_ name: String, on server: String) {
         do {
             let admin = try PostgresConnection(server)
             try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

@@ -46,7 +46,7 @@ struct BenchExperiments: FailingCommand {
             defer { scratch.drop() }
             let connection = try scratch.connect()
             let project = try ProjectStore.create(name: "bench", on: connection).project
-            try ExperimentStore.save(
+            _ = try ExperimentStore.save(
                 try ExperimentDefinition(jsonText: Self.experimentFile), projectID: project.id, force: false,
                 on: connection
             )

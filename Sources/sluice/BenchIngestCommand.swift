@@ -94,7 +94,7 @@ struct BenchIngest: FailingCommand {
                         database: scratch.connectionString, ack: ack, jobsInterval: jobs ? jobsInterval : nil)
                 }
             let ingest = try runIngest(requests, rows: rows.count, server: server, project: project, database: ingestDatabase)
-            let jobRuns = jobs ? try JobRuns.afterCatchingUp(connection) : nil
+            let jobRuns = jobs ? try JobRuns.afterCatchingUp(connection, interval: jobsInterval) : nil
             let peakRSS = server.stop()
             if let jobRuns {
                 Terminal.note(
@@ -209,10 +209,14 @@ struct BenchIngest: FailingCommand {
         var rowsTouched: Int
 
         /// Waits until a rollups run that started after now has ended, so the jobs have worked on every row
-        /// sent (the rate above was measured before this wait), then counts.
-        static func afterCatchingUp(_ connection: PostgresConnection) throws -> JobRuns {
+        /// sent (the rate above was measured before this wait), then counts. The run under way may take
+        /// minutes and the next starts an `interval` later: the wait gives up after ten minutes and two
+        /// intervals.
+        static func afterCatchingUp(_ connection: PostgresConnection, interval: Int) throws -> JobRuns {
             let since = try connection.query("SELECT now()::text").string(0, 0) ?? ""
-            let deadline = ContinuousClock.now + .seconds(120)
+            let limit = 600 + 2 * interval
+            Terminal.note("waiting for a rollups run over the last rows (at most \(limit) s)")
+            let deadline = ContinuousClock.now + .seconds(limit)
             while try connection.query(
                 """
                 SELECT count(*) FROM sluice.job_runs
@@ -221,7 +225,7 @@ struct BenchIngest: FailingCommand {
                 [since]
             ).int(0, 0) == 0 {
                 guard ContinuousClock.now < deadline else {
-                    throw BenchError("the server's rollups job did not run within 2 minutes of the last commit")
+                    throw BenchError("the server's rollups job did not finish a run within \(limit) s of the last commit")
                 }
                 usleep(100_000)
             }

@@ -26,10 +26,30 @@ final class LocalServer: BenchServer {
     let nodeID: String? = "bench"
     let spool: String
 
+    private let interruption: Interruption.Token
+
     private init(process: BackgroundProcess, port: Int, spool: String) {
         self.process = process
         self.port = port
         self.spool = spool
+        interruption = Interruption.register { [pid = process.pid] in
+            Self.terminate(pid)
+            try? FileManager.default.removeItem(atPath: spool)
+        }
+    }
+
+    /// Sends the server SIGTERM and waits up to 20 s for it to exit, then SIGKILL: for an interrupted run,
+    /// off the benchmark's own thread, so by pid only.
+    private static func terminate(_ pid: pid_t) {
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(20)
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
     }
 
     /// - Parameter jobsInterval: run the scheduler, the sessions, rollups and assignments jobs every this many
@@ -69,6 +89,7 @@ final class LocalServer: BenchServer {
             process.signal(SIGKILL)
         }
         try? FileManager.default.removeItem(atPath: spool)
+        Interruption.done(interruption)
         return peak
     }
 }

@@ -50,7 +50,12 @@ struct DatabaseOptions: ParsableArguments {
             return try body(url, false)
         }
         let embedded = try EmbeddedDatabase.open()
-        defer { embedded.close() }
+        // Interrupted, the command stops the cluster it started, as it does when it ends.
+        let interruption = Interruption.register { embedded.close() }
+        defer {
+            Interruption.done(interruption)
+            embedded.close()
+        }
         return try body(embedded.connectionString, true)
     }
 

@@ -1,5 +1,6 @@
 import EmbeddedPostgres
 import Foundation
+import Synchronization
 import SluiceCore
 import SluicePostgres
 import SluiceStore
@@ -22,7 +23,12 @@ final class FaultRig {
     let spool: String
     /// Whether the spool is on a tmpfs this rig mounted (and can fill).
     let spoolVolumeBytes: Int?
-    private(set) var server: BackgroundProcess?
+    private(set) var server: BackgroundProcess? {
+        didSet { serverPID.value.store(server?.pid ?? 0, ordering: .releasing) }
+    }
+    /// The running server's pid (0 for none), for the undo of an interrupted run.
+    private let serverPID: ServerPID
+    private let interruption: Interruption.Token
     /// Every server's log, in order, kept for the report of a failed run.
     private(set) var serverLogs: [String] = []
 
@@ -31,21 +37,43 @@ final class FaultRig {
     var databaseURL: String { cluster.connectionString(database: "sluice") }
 
     init(spoolVolumeBytes volumeBytes: Int) throws {
-        directory = FileManager.default.temporaryDirectory.path + "/sluice-faults-\(getpid())"
+        let directory = FileManager.default.temporaryDirectory.path + "/sluice-faults-\(getpid())"
+        self.directory = directory
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        cluster = try LocalCluster.prepare(at: directory + "/postgres", durable: true)
+        var cluster = try LocalCluster.prepare(at: directory + "/postgres", durable: true)
         try cluster.start()
-        port = try LocalCluster.freeLoopbackPort()
-        spool = directory + "/spool"
-        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
-        spoolVolumeBytes = Self.mountTmpfs(at: spool, bytes: volumeBytes) ? volumeBytes : nil
+        self.cluster = cluster
+        let spool = directory + "/spool"
+        self.spool = spool
+        // From here on the cluster runs: stop it, the server and the volume whether the run ends, fails or is
+        // interrupted.
+        let serverPID = ServerPID()
+        self.serverPID = serverPID
+        let undo: @Sendable () -> Void = { [cluster] in
+            let pid = serverPID.value.load(ordering: .acquiring)
+            if pid > 0 { kill(pid, SIGKILL) }
+            try? cluster.stop(immediate: true)
+            _ = Self.run(["/bin/umount", spool])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let interruption = Interruption.register(undo)
+        self.interruption = interruption
+        do {
+            port = try LocalCluster.freeLoopbackPort()
+            try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+            spoolVolumeBytes = Self.mountTmpfs(at: spool, bytes: volumeBytes) ? volumeBytes : nil
 
-        let admin = try PostgresConnection.connect(cluster.connectionString(), retry: .never)
-        try admin.execute("CREATE DATABASE sluice")
-        let connection = try PostgresConnection.connect(databaseURL, retry: .never)
-        _ = try Migrator.bundled().migrate(connection)
-        try PartitionMaintainer(backfillDays: 2, premakeDays: 2).run(connection, today: CalendarDay(Timestamp.now()))
+            let admin = try PostgresConnection.connect(cluster.connectionString(), retry: .never)
+            try admin.execute("CREATE DATABASE sluice")
+            let connection = try PostgresConnection.connect(databaseURL, retry: .never)
+            _ = try Migrator.bundled().migrate(connection)
+            try PartitionMaintainer(backfillDays: 2, premakeDays: 2).run(connection, today: CalendarDay(Timestamp.now()))
+        } catch {
+            undo()
+            Interruption.done(interruption)
+            throw error
+        }
     }
 
     /// A new connection to the rig's database (the cluster must be running).
@@ -145,6 +173,7 @@ final class FaultRig {
         try? cluster.stop(immediate: true)
         if spoolVolumeBytes != nil { _ = Self.run(["/bin/umount", spool]) }
         try? FileManager.default.removeItem(atPath: directory)
+        Interruption.done(interruption)
     }
 
     private static func mountTmpfs(at path: String, bytes: Int) -> Bool {
@@ -155,4 +184,9 @@ final class FaultRig {
     private static func run(_ arguments: [String]) -> Bool {
         (try? ChildProcess.run(arguments).status) == 0
     }
+}
+
+/// The pid of a fault rig's running server, shared with the undo of an interrupted run.
+private final class ServerPID: Sendable {
+    let value = Atomic<Int32>(0)
 }
