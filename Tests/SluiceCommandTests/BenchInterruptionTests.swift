@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHangGuard
 import SluicePostgres
 import SluiceTestSupport
 import Testing
@@ -11,13 +12,9 @@ import Glibc
 /// not its `sluice serve` child, not a private PostgreSQL cluster. Each test interrupts a real run at a point
 /// where all of those exist, then looks for them.
 @Suite struct BenchInterruptionTests {
-    /// Whether process `pid` is gone, waiting up to 30 s (an orphaned child is reaped by init).
-    static func isGone(_ pid: pid_t) async throws -> Bool {
-        for _ in 0..<300 {
-            if kill(pid, 0) == -1 && errno == ESRCH { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
+    /// Returns once process `pid` is gone (an orphaned child is reaped by init); throws ``Hung`` if it stays.
+    static func waitUntilGone(_ pid: pid_t, _ what: String) async throws {
+        try await HangGuard.wait(for: "\(what) (pid \(pid)) to exit") { kill(pid, 0) == -1 && errno == ESRCH }
     }
 
     /// The pid that `line` names as "(pid N)".
@@ -45,7 +42,7 @@ import Glibc
         #expect(status.status == 128 + signal, "\(status.output)")
         #expect(status.output.contains("interrupted: cleaning up"), "\(status.output)")
         #expect(try admin.query(exists, [scratch]).int(0, 0) == 0, "the scratch database was dropped")
-        #expect(try await Self.isGone(child), "the sluice serve child \(child) was stopped")
+        try await Self.waitUntilGone(child, "the sluice serve child")
     }
 
     @Test func anInterruptedFaultTableStopsItsClusterAndRemovesItsFiles() async throws {
@@ -59,7 +56,7 @@ import Glibc
         bench.signal(SIGINT)
         let status = try await SluiceBinary.finish(bench)
         #expect(status.status == 128 + SIGINT, "\(status.output)")
-        #expect(try await Self.isGone(postgres), "the private cluster (postmaster \(postgres)) was stopped")
+        try await Self.waitUntilGone(postgres, "the private cluster's postmaster")
         #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) was removed")
     }
 }
