@@ -46,7 +46,8 @@ import Glibc
     }
 
     @Test func anInterruptedFaultTableStopsItsClusterAndRemovesItsFiles() async throws {
-        let bench = try SluiceBinary.start(["bench", "faults", "--quick", "--faults", "kill-9"])
+        // Load long enough (10 minutes before the fault) that the run is surely still going when it is interrupted.
+        let bench = try SluiceBinary.start(["bench", "faults", "--faults", "kill-9", "--load-seconds", "600"])
         _ = try await bench.line(containing: "load, fault, recovery")
         let directory = FileManager.default.temporaryDirectory.path + "/sluice-faults-\(bench.pid)"
         let postmaster = try String(contentsOfFile: directory + "/postgres/postmaster.pid", encoding: .utf8)
