@@ -52,7 +52,12 @@ final class FaultRig {
         self.serverPID = serverPID
         let undo: @Sendable () -> Void = { [cluster] in
             let pid = serverPID.value.load(ordering: .acquiring)
-            if pid > 0 { kill(pid, SIGKILL) }
+            if pid > 0 {
+                // Reaped before the volume is unmounted: while it lives its open segments keep the tmpfs busy.
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            }
             try? cluster.stop(immediate: true)
             _ = Self.run(["/bin/umount", spool])
             try? FileManager.default.removeItem(atPath: directory)
