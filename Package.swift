@@ -423,8 +423,8 @@ let package = Package(
         .testTarget(
             name: "SluiceRetentionJobTests",
             dependencies: [
-                "SluiceRetentionJob", "SluiceRetention", "SluiceCore", "SluicePostgres", "SluiceStore", "SluiceZstd",
-                "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload", "SluiceHangGuard",
+                "SluiceRetentionJob", "SluiceRetention", "SluiceRollupsJob", "SluiceCore", "SluicePostgres",
+                "SluiceStore", "SluiceZstd", "SluiceTestSupport", "EmbeddedPostgres", "SluiceWorkload", "SluiceHangGuard",
             ],
             swiftSettings: strictSwift
         ),
@@ -560,7 +560,7 @@ let package = Package(
             name: "SluiceStatsAPITests",
             dependencies: [
                 "SluiceStatsAPI", "SluiceStats", "SluiceServer", "SluiceIngest", "SluiceCore", "SluicePostgres",
-                "SluiceStore", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
+                "SluiceStore", "SluiceRollupsJob", "SluiceTestSupport", "SluiceHangGuard", "EmbeddedPostgres",
                 "SluiceBrowserTesting", "SluiceDashboard", "SluiceExperiments", "SluiceExperimentsStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

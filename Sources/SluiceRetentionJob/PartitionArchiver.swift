@@ -1,6 +1,7 @@
 import SluiceCore
 import SluicePostgres
 import SluiceRetention
+import SluiceRollupsJob
 
 /// One run of retention: archives each daily partition of `analytics.events` past the horizon, verifies the
 /// archive against the partition, drops the partition; then purges old job runs, dead letters, visits and
@@ -234,12 +235,15 @@ public struct PartitionArchiver: Sendable {
     /// horizon, rollup rows older than the rollups' horizon.
     ///
     /// A visit goes once it started before the first kept day: its first event went with its partition, and a
-    /// restore of that day derives it again. Rollup rows go by their bucket (an hour's start, a day).
+    /// restore of that day derives it again. Rollup rows go by their bucket (an hour's start, a day); a block
+    /// of days goes once it ends before the horizon, and one that straddles it is rewritten from its days
+    /// that are kept.
     func purge(
         _ connection: PostgresConnection, today: CalendarDay, into report: inout Report,
         fence: (PostgresConnection) throws -> Void
     ) throws {
         let hasJobRuns = try connection.query("SELECT to_regclass('sluice.job_runs') IS NOT NULL").bool(0, 0) == true
+        let rollupDay = policy.firstKeptRollupDay(today: today)
         try connection.transaction { connection in
             if hasJobRuns {
                 report.jobRunsPurged = try connection.query(
@@ -257,7 +261,6 @@ public struct PartitionArchiver: Sendable {
             report.sessionsPurged = try connection.query(
                 "DELETE FROM analytics.sessions WHERE session_start < $1::timestamptz", [horizon]
             ).affectedRows
-            let rollupDay = policy.firstKeptRollupDay(today: today)
             for (table, column, bound) in [
                 ("analytics.rollup_hourly", "bucket", "'\(rollupDay) 00:00:00+00'::timestamptz"),
                 ("analytics.rollup_hourly_dims", "bucket", "'\(rollupDay) 00:00:00+00'::timestamptz"),
@@ -268,8 +271,21 @@ public struct PartitionArchiver: Sendable {
                     "DELETE FROM \(table) WHERE \(column) < \(bound)"
                 ).affectedRows
             }
+            report.rollupRowsPurged += try connection.execute(
+                """
+                DELETE FROM analytics.rollup_span_dims
+                WHERE first_day + span_days <= '\(rollupDay)'::date
+                """
+            ).affectedRows
             try fence(connection)
         }
+        // The blocks that straddle the horizon still count the days just dropped: rewritten from what is left.
+        let straddling = try connection.query(
+            "SELECT DISTINCT project_id FROM analytics.rollup_span_dims WHERE first_day < $1::date ORDER BY 1",
+            [rollupDay.description]
+        )
+        let projects = try (0..<straddling.rowCount).map { Int64(try straddling.int($0, 0)!) }
+        _ = try RollupsJob.rewriteSpans(holding: [rollupDay], projects: projects, on: connection, fence: fence)
     }
 
     /// `EventRow.columns`, quoted and comma-separated: the archive's column order.

@@ -157,4 +157,48 @@ enum RollupsSQL {
         WHERE project_id = $1 AND dimension = ANY(\(dimensions)) AND bucket >= $3 AND bucket < $4
         GROUP BY dimension, value
         """
+
+    // MARK: - Blocks of days (`analytics.rollup_span_dims`, migration 0013)
+    //
+    // `$1` project, `$2` the block's length in days, `$3` its first day.
+
+    /// Serializes the rewrites of one project's block (`$1` project, `$2` length, `$3` first day), as
+    /// ``lockDay`` does a day's.
+    static let lockSpan = """
+        SELECT pg_advisory_xact_lock(hashtextextended('sluice.rollup_span ' || $1 || ' ' || $2 || ' ' || $3, 0))
+        """
+
+    static let deleteSpanDims = """
+        DELETE FROM analytics.rollup_span_dims
+        WHERE project_id = $1 AND dimension = ANY(\(dimensions)) AND span_days = $2::smallint
+          AND first_day = $3::date
+        """
+
+    /// A block's rows from `source`, the rows of its parts (columns `dimension`, `value` and the measures).
+    static func insertSpanDims(from source: String) -> String {
+        """
+        INSERT INTO analytics.rollup_span_dims (project_id, dimension, span_days, first_day, value, \(measures))
+        SELECT $1, dimension, $2::smallint, $3::date, value, hll_union_agg(visitors), sum(pageviews), sum(events),
+               sum(visits), sum(bounces), sum(duration_us), sum(visit_pageviews)
+        FROM \(source)
+        GROUP BY dimension, value
+        """
+    }
+
+    /// A 2-day block's rows from its two days' rows.
+    static let insertSpanDimsFromDays = insertSpanDims(
+        from: """
+            analytics.rollup_daily_dims
+            WHERE project_id = $1 AND dimension = ANY(\(dimensions)) AND day >= $3::date AND day < $3::date + 2
+            """
+    )
+
+    /// A longer block's rows from its two halves' rows.
+    static let insertSpanDimsFromHalves = insertSpanDims(
+        from: """
+            analytics.rollup_span_dims
+            WHERE project_id = $1 AND dimension = ANY(\(dimensions)) AND span_days = $2::integer / 2
+              AND first_day >= $3::date AND first_day < $3::date + $2::integer
+            """
+    )
 }

@@ -1,3 +1,6 @@
+import SluiceCore
+import SluiceRollups
+
 extension StatsStatement {
     /// A query answered from the rollups: `rollup_daily`/`rollup_hourly` with no dimension, else the
     /// dimension's rows of `rollup_daily_dims`/`rollup_hourly_dims` whose value meets every filter (all of
@@ -8,34 +11,41 @@ extension StatsStatement {
     /// unfiltered or pinned to one value), that is the count of the row's own sketch, the same number without
     /// a union's state: `visitor_count` of `rollup_daily`/`rollup_hourly`, where the database keeps it; such a
     /// statement reads the rows' own columns without grouping them (summing bigints makes numerics). A
-    /// breakdown unions the sketches of a few values only (see ``breakdown(table:conditions:limit:)``).
+    /// breakdown unions the sketches of a few values only (see ``breakdown(_:limit:)``).
+    ///
+    /// A breakdown or an aggregate of a dimension over more than a day reads the range as its aligned blocks
+    /// of days (`rollup_span_dims`, ``RollupSpan/cover(from:to:)``) and the days between them: at most eight
+    /// rows per value for 30 days instead of 30, each with a sketch to union.
     static func rollup(_ query: StatsQuery, projectID: Int64, dimension: StatsProperty?) -> StatsStatement {
         var parameters = StatementParameters()
         let project = parameters.bind(String(projectID), as: "bigint")
         let hourly = query.endpoint == .timeseries && query.interval == .hour
         let table = "analytics.rollup_\(hourly ? "hourly" : "daily")\(dimension == nil ? "" : "_dims")"
         var conditions = ["project_id = \(project)"]
-        if hourly {
-            let start = parameters.bind(StatementParameters.instant(query.range.start), as: "timestamptz")
-            let end = parameters.bind(StatementParameters.instant(query.range.end), as: "timestamptz")
-            conditions.append("bucket >= \(start) AND bucket < \(end)")
-        } else {
-            let from = parameters.bind(query.range.from.description, as: "date")
-            let to = parameters.bind(query.range.to.description, as: "date")
-            conditions.append("day BETWEEN \(from) AND \(to)")
-        }
+        var rows: RollupRows
         if let dimension {
             conditions.append("dimension = \(parameters.bind(dimension.name, as: "text"))")
             for filter in query.filters {
                 conditions.append(filter.condition("value", &parameters))
             }
         }
+        if hourly {
+            let start = parameters.bind(StatementParameters.instant(query.range.start), as: "timestamptz")
+            let end = parameters.bind(StatementParameters.instant(query.range.end), as: "timestamptz")
+            rows = RollupRows(table: table, conditions: conditions + ["bucket >= \(start) AND bucket < \(end)"])
+        } else if dimension != nil, query.endpoint != .timeseries, query.range.days > 1 {
+            rows = RollupRows(pieces: RollupSpan.cover(from: query.range.from, to: query.range.to), of: conditions,
+                              &parameters)
+        } else {
+            let from = parameters.bind(query.range.from.description, as: "date")
+            let to = parameters.bind(query.range.to.description, as: "date")
+            rows = RollupRows(table: table, conditions: conditions + ["day BETWEEN \(from) AND \(to)"])
+        }
 
-        let filtered = conditions.joined(separator: "\n    AND ")
         if query.endpoint == .breakdown, query.limit <= cutLimit {
             let limit = parameters.bind(String(query.limit), as: "bigint")
             return StatsStatement(
-                sql: ordered(breakdown(table: table, conditions: filtered, limit: limit), limit: limit),
+                sql: ordered(breakdown(rows, limit: limit), limit: limit),
                 parameters: parameters.values
             )
         }
@@ -51,8 +61,7 @@ extension StatsStatement {
             let visitors = dimension == nil ? "visitor_count" : "round(hll_cardinality(visitors)::numeric)::bigint"
             let sql = """
                 SELECT \(key) AS key, \(visitors), pageviews, events, visits, bounces, duration_us, visit_pageviews
-                FROM \(table)
-                WHERE \(filtered)
+                FROM \(rows.source())
                 """
             return StatsStatement(sql: sql, parameters: parameters.values)
         }
@@ -62,8 +71,7 @@ extension StatsStatement {
                 coalesce(sum(pageviews), 0)::bigint, coalesce(sum(events), 0)::bigint,
                 coalesce(sum(visits), 0)::bigint, coalesce(sum(bounces), 0)::bigint,
                 coalesce(sum(duration_us), 0)::bigint, coalesce(sum(visit_pageviews), 0)::bigint
-            FROM \(table)
-            WHERE \(filtered)
+            FROM \(rows.source())
             GROUP BY 1
             """
         if query.endpoint == .breakdown {
@@ -88,10 +96,10 @@ extension StatsStatement {
     }
 
     /// Breakdowns asking for at most this many rows union the sketches of a few values only (see
-    /// ``breakdown(table:conditions:limit:)``); longer ones union every value's, which costs no more then.
+    /// ``breakdown(_:limit:)``); longer ones union every value's, which costs no more then.
     static let cutLimit = 100
 
-    /// A breakdown of the rows of `table` meeting `conditions` whose answer rows are exact for the first
+    /// A breakdown of `rows` whose answer rows are exact for the first
     /// `limit` (a placeholder) in breakdown order, while the sketches of only a few values are unioned: a
     /// breakdown by page over 30 days otherwise unions and counts the sketches of every page ever seen, most
     /// of which end far below the cut, and each union costs the same whatever its sketches hold (postgresql-hll
@@ -104,7 +112,7 @@ extension StatsStatement {
     /// values reach it, so a value whose `high` stays below it cannot be among the first `limit`. Every other
     /// value whose `high` reaches the cut is a candidate too; the rest are left out. Only the candidates'
     /// rows are read again, for their sketches and sums: by value, through `rollup_daily_dims_by_value`
-    /// (migration 0012), not by a second pass over the range.
+    /// (migration 0012) and `rollup_span_dims_by_value` (0013), not by a second pass over the range.
     ///
     /// Sketch estimates can pass the bound only by the sketch's error: none while a sketch is an explicit list
     /// (under about 1,280 persons), a relative standard error of 0.8% once dense. The test keeps every value
@@ -115,15 +123,13 @@ extension StatsStatement {
     /// evaluates the cut once per row took 14 s where this takes 60 ms. So every set is a materialized CTE,
     /// the cut and the value lists are computed once (`ARRAY(…)`, a scalar subquery), and the rows of a value
     /// list are found by `= ANY`, never a join.
-    static func breakdown(table: String, conditions: String, limit: String) -> String {
+    static func breakdown(_ rows: RollupRows, limit: String) -> String {
         let sums = ["pageviews", "events", "visits", "bounces", "duration_us", "visit_pageviews"]
         func measured(_ values: String) -> String {
             """
             SELECT value AS key, \(unionCount) AS visitors,
                     \(sums.map { "sum(\($0))::bigint AS \($0)" }.joined(separator: ", "))
-                FROM \(table)
-                WHERE \(conditions)
-                    AND value = ANY(ARRAY(\(values)))
+                FROM \(rows.source(and: "value = ANY(ARRAY(\(values)))"))
                 GROUP BY value
             """
         }
@@ -136,8 +142,7 @@ extension StatsStatement {
         return """
             WITH bounds AS MATERIALIZED (
                 SELECT value AS key, sum(events) AS high
-                FROM \(table)
-                WHERE \(conditions)
+                FROM \(rows.source())
                 GROUP BY value
             ), first_visitors AS MATERIALIZED (
                 \(measured(first))
@@ -171,5 +176,49 @@ extension StatsStatement {
                 AND "timestamp" >= now() - interval '5 minutes' AND "timestamp" <= now() + interval '1 minute'
             """
         return StatsStatement(sql: sql, parameters: parameters.values)
+    }
+}
+
+/// The rollup rows a statement reads, as the text that follows its `FROM`: one table's rows meeting the
+/// conditions, or the pieces of a range (single days of `rollup_daily_dims`, blocks of
+/// `rollup_span_dims`) meeting them, as one derived table of the columns `value` and the measures.
+struct RollupRows {
+    /// One table and its conditions, or branches of a `UNION ALL` (table and conditions each).
+    private let branches: [(table: String, conditions: [String])]
+    private let derived: Bool
+
+    init(table: String, conditions: [String]) {
+        branches = [(table, conditions)]
+        derived = false
+    }
+
+    /// The days and blocks of `pieces` whose rows meet `conditions` (on the dimension tables' columns).
+    init(pieces: (days: [CalendarDay], spans: [RollupSpan]), of conditions: [String], _ parameters: inout StatementParameters) {
+        var branches: [(String, [String])] = []
+        if !pieces.days.isEmpty {
+            let days = parameters.bind("{" + pieces.days.map(\.description).joined(separator: ",") + "}", as: "date[]")
+            branches.append(("analytics.rollup_daily_dims", conditions + ["day = ANY(\(days))"]))
+        }
+        if !pieces.spans.isEmpty {
+            let blocks = pieces.spans.map { span in
+                "(span_days = \(span.length) AND first_day = \(parameters.bind(span.firstDay.description, as: "date")))"
+            }
+            branches.append(("analytics.rollup_span_dims", conditions + ["(" + blocks.joined(separator: " OR ") + ")"]))
+        }
+        self.branches = branches
+        derived = true
+    }
+
+    /// The `FROM` text, each branch with `extra` added to its conditions when given. A condition given here is
+    /// in every branch, where the planner uses it for the branch's index; PostgreSQL does not push a
+    /// condition holding a subquery into the branches of a `UNION ALL` by itself.
+    func source(and extra: String? = nil) -> String {
+        func branch(_ table: String, _ conditions: [String]) -> String {
+            "\(table)\n    WHERE \((conditions + (extra.map { [$0] } ?? [])).joined(separator: "\n    AND "))"
+        }
+        guard derived else { return branch(branches[0].table, branches[0].conditions) }
+        let columns = "value, visitors, pageviews, events, visits, bounces, duration_us, visit_pageviews"
+        let selects = branches.map { "SELECT \(columns) FROM \(branch($0.table, $0.conditions))" }
+        return "(\n    " + selects.joined(separator: "\n    UNION ALL ") + "\n) AS pieces"
     }
 }

@@ -2,6 +2,7 @@ import SluiceCore
 import SluicePostgres
 import SluiceRetention
 import SluiceRetentionJob
+import SluiceRollupsJob
 import Testing
 
 /// What the retention job deletes beside partitions: visits at the events' horizon, rollup rows at their own.
@@ -32,6 +33,8 @@ import Testing
             try connection.execute("INSERT INTO analytics.rollup_daily VALUES (1, '\(day)', \(zeros))")
             try connection.execute("INSERT INTO analytics.rollup_daily_dims VALUES (1, 'page', '\(day)', '/', \(zeros))")
         }
+        let days = [CalendarDay("2026-11-20")!, CalendarDay("2026-11-21")!]
+        #expect(try RollupsJob.rewriteSpans(holding: days, projects: [1], on: connection) == 6)
         var archiver = fixture.archiver(days: 3)
         archiver.policy = RetentionPolicy(days: 3, rollupDays: 10)
         let report = try archiver.run(connection, today: fixture.today)
@@ -39,10 +42,20 @@ import Testing
         #expect(report.sessionsPurged == 1, "the visit started before 2026-11-28, even though it ends after")
         let visits = try connection.query("SELECT person_id FROM analytics.sessions ORDER BY 1").rows
         #expect(visits == [["kept"], ["new"]])
-        #expect(report.rollupRowsPurged == 4, "one row of each rollup table, before 2026-11-21")
+        #expect(report.rollupRowsPurged == 5, "one row of each rollup table before 2026-11-21, and the block 11-19+2")
         for table in ["rollup_hourly", "rollup_hourly_dims", "rollup_daily", "rollup_daily_dims"] {
             #expect(try connection.query("SELECT count(*) FROM analytics.\(table)").int(0, 0) == 1, "\(table)")
         }
+        // The blocks of 4 to 32 days from 2026-11-19, 11-19, 11-11 and 11-11 straddle the horizon: they held
+        // both days and now hold the kept one; 11-21+2 starts on it.
+        let blocks = try connection.query(
+            "SELECT span_days, first_day::text, pageviews FROM analytics.rollup_span_dims ORDER BY 1"
+        ).rows
+        #expect(
+            blocks == [
+                ["2", "2026-11-21", "1"], ["4", "2026-11-19", "1"], ["8", "2026-11-19", "1"],
+                ["16", "2026-11-11", "1"], ["32", "2026-11-11", "1"],
+            ])
         let second = try archiver.run(connection, today: fixture.today)
         #expect(second.sessionsPurged == 0 && second.rollupRowsPurged == 0, "a second run is a no-op")
     }

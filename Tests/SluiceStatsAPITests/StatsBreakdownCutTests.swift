@@ -1,5 +1,6 @@
 import SluiceCore
 import SluicePostgres
+import SluiceRollupsJob
 import SluiceStats
 import SluiceStatsAPI
 import SluiceStore
@@ -12,7 +13,9 @@ import Testing
 ///
 /// The rows are written straight into `analytics.rollup_daily_dims` (sketches built by postgresql-hll from
 /// known persons), so each case can put values right at the cut; the expected answers come from this
-/// file's own statement, which unions every value's sketches.
+/// file's own statement, which unions every value's sketches of the daily rows. The blocks of days the
+/// Stats API reads (`rollup_span_dims`) are then built from those rows by the rollups job's own statements
+/// (``blocks(_:project:)``).
 @Suite struct StatsBreakdownCutTests {
     static let first = CalendarDay(year: 2026, month: 11, day: 1)!
     static let range = StatsRange(from: first, to: CalendarDay(year: 2026, month: 11, day: 30)!)
@@ -47,6 +50,13 @@ import Testing
             """,
             [String(project), first.description, String(offset), page]
         )
+    }
+
+    /// Builds the blocks of days over the range from the daily rows written, as the rollups job does after
+    /// recomputing days.
+    static func blocks(_ connection: PostgresConnection, project: Int64) throws {
+        let days = (0..<range.days).map { first.adding(days: $0) }
+        #expect(try RollupsJob.rewriteSpans(holding: days, projects: [project], on: connection) > 0)
     }
 
     /// The breakdown by page through the Stats API's own plan and statement.
@@ -112,6 +122,7 @@ import Testing
         try Self.insert(
             connection, project: project, page: "/burst", day: 3,
             persons: "SELECT 'burst-' || n FROM generate_series(1, 200) AS n")
+        try Self.blocks(connection, project: project)
 
         let all = try Self.unioned(connection, project: project, limit: 10)
         #expect(all.map(\.value) == ["/fresh", "/burst", "/half", "/same"])
@@ -144,6 +155,7 @@ import Testing
             """,
             [String(project), Self.first.description]
         )
+        try Self.blocks(connection, project: project)
         let dense = try connection.query(
             """
             SELECT count(*) FROM analytics.rollup_daily_dims

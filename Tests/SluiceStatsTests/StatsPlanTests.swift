@@ -62,7 +62,7 @@ import Testing
         let plan = StatsPlan(query, projectID: 7)
         #expect(plan.source == .raw)
         let denominator = try #require(plan.denominator)
-        #expect(denominator.sql.contains("analytics.rollup_daily_dims"))
+        #expect(denominator.sql.contains("analytics.rollup_span_dims"), "the range's blocks of days")
         #expect(denominator.parameters.contains(#"{"DE"}"#))
         #expect(!denominator.parameters.contains(#"{"Signup","Order"}"#))
 
