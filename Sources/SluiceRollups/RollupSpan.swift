@@ -1,24 +1,25 @@
 import SluiceCore
 
 /// An aligned block of days whose per-value rollup rows `analytics.rollup_span_dims` keeps: `length` days
-/// (2, 4, 8, 16 or 32) from `firstDay`, whose day number since 1970-01-01 is a multiple of `length`.
+/// (2, 4, 8 or 16) from `firstDay`, whose day number since 1970-01-01 is a multiple of `length`.
 ///
 /// A range's breakdown unions one sketch per value and piece of the range, and a dense sketch costs the
 /// same to union whatever it holds: 30 daily rows per value cost seven times what a 30-day range's few
 /// blocks do (``cover(from:to:)``). Aligned blocks nest: each is the union of its two halves, and each day
-/// lies in exactly one block of each length (``containing(_:)``), so a changed day rewrites five blocks.
+/// lies in exactly one block of each length (``containing(_:)``), so a changed day rewrites four blocks.
 public struct RollupSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// Days in the block: a power of two from 2 to 32.
+    /// Days in the block: a power of two from 2 to 16.
     public let length: Int
     /// The block's first day; its `unixDay` is a multiple of `length`.
     public let firstDay: CalendarDay
 
-    /// The block lengths kept, shortest first.
-    public static let lengths = [2, 4, 8, 16, 32]
+    /// The block lengths kept, shortest first. A block of 32 days would never lie inside a 30-day range, and
+    /// without it a 30-day range still splits into at most eight pieces (five on average over the offsets).
+    public static let lengths = [2, 4, 8, 16]
 
     /// The block of `length` days (one of ``lengths``) that holds `day`.
     public init(length: Int, holding day: CalendarDay) {
-        precondition(Self.lengths.contains(length), "a span is 2, 4, 8, 16 or 32 days long")
+        precondition(Self.lengths.contains(length), "a span is 2, 4, 8 or 16 days long")
         let span = Int64(length)
         // Floor division, so that days before 1970 align the same way.
         let start = day.unixDay >= 0 ? day.unixDay / span * span : -((-day.unixDay + span - 1) / span) * span

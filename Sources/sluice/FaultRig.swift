@@ -29,6 +29,9 @@ final class FaultRig {
     /// The running server's pid (0 for none), for the undo of an interrupted run.
     private let serverPID: ServerPID
     private let interruption: Interruption.Token
+    /// Kills the server, stops the cluster, unmounts the spool and removes the directory: what an interrupted
+    /// run and ``tearDown()`` both do.
+    private let cleanUp: @Sendable () -> Void
     /// Every server's log, in order, kept for the report of a failed run.
     private(set) var serverLogs: [String] = []
 
@@ -64,6 +67,7 @@ final class FaultRig {
         }
         let interruption = Interruption.register(undo)
         self.interruption = interruption
+        cleanUp = undo
         do {
             port = try LocalCluster.freeLoopbackPort()
             try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
@@ -168,6 +172,7 @@ final class FaultRig {
 
     // MARK: - Cleaning up
 
+    /// Keeps the running server's log for the report, then cleans up as an interrupted run does.
     func tearDown() {
         if let server {
             server.signal(SIGKILL)
@@ -175,9 +180,7 @@ final class FaultRig {
             serverLogs.append(server.log)
         }
         server = nil
-        try? cluster.stop(immediate: true)
-        if spoolVolumeBytes != nil { _ = Self.run(["/bin/umount", spool]) }
-        try? FileManager.default.removeItem(atPath: directory)
+        cleanUp()
         Interruption.done(interruption)
     }
 

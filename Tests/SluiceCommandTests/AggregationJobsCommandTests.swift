@@ -31,7 +31,7 @@ extension SluiceCommandTests {
             "\(run.output)"
         )
         #expect(lines[1].contains("1 visit(s) derived"), "\(run.output)")
-        #expect(lines[2].contains("1 hour(s) in 1 project-day(s) and 5 block(s) of days recomputed"), "\(run.output)")
+        #expect(lines[2].contains("1 hour(s) in 1 project-day(s) and 4 block(s) of days recomputed"), "\(run.output)")
         let day = try connection.query(
             "SELECT visits, pageviews, bounces, hll_cardinality(visitors)::int FROM analytics.rollup_daily"
         )

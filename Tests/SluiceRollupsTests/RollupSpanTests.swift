@@ -9,8 +9,8 @@ import Testing
         let day = CalendarDay("2026-11-18")!  // unix day 20,775
         #expect(day.unixDay == 20_775)
         #expect(RollupSpan(length: 2, holding: day).firstDay == CalendarDay("2026-11-17")!)
-        #expect(RollupSpan(length: 32, holding: day).firstDay.unixDay == 20_768)
-        #expect(RollupSpan(length: 32, holding: day).lastDay.unixDay == 20_799)
+        #expect(RollupSpan(length: 16, holding: day).firstDay.unixDay == 20_768)
+        #expect(RollupSpan(length: 16, holding: day).lastDay.unixDay == 20_783)
         // Days before 1970 align the same way (floor division).
         #expect(RollupSpan(length: 4, holding: CalendarDay(unixDay: -1)).firstDay.unixDay == -4)
         #expect(RollupSpan(length: 4, holding: CalendarDay(unixDay: -4)).firstDay.unixDay == -4)
@@ -44,12 +44,11 @@ import Testing
         let blocks = RollupSpan.containing(days)
         #expect(Set(blocks).count == blocks.count)
         #expect(blocks.map(\.length) == blocks.map(\.length).sorted())
-        // 2-day blocks 20,770 … 20,776; 4-day 20,768, 20,772, 20,776; 8-day 20,768 and 20,776; 16 and 32: one each.
+        // 2-day blocks 20,770 … 20,776; 4-day 20,768, 20,772, 20,776; 8-day 20,768 and 20,776; 16: one.
         #expect(blocks.filter { $0.length == 2 }.map(\.firstDay.unixDay) == [20_770, 20_772, 20_774, 20_776])
         #expect(blocks.filter { $0.length == 4 }.map(\.firstDay.unixDay) == [20_768, 20_772, 20_776])
         #expect(blocks.filter { $0.length == 8 }.map(\.firstDay.unixDay) == [20_768, 20_776])
         #expect(blocks.filter { $0.length == 16 }.map(\.firstDay.unixDay) == [20_768])
-        #expect(blocks.filter { $0.length == 32 }.map(\.firstDay.unixDay) == [20_768])
         // Each block's halves come before it.
         for (index, block) in blocks.enumerated() {
             guard let (left, right) = block.halves else { continue }
@@ -80,7 +79,7 @@ import Testing
     }
 
     @Test func aRangeOfOneBlockIsThatBlock() {
-        let block = RollupSpan(length: 32, holding: CalendarDay(unixDay: 20_775))
+        let block = RollupSpan(length: 16, holding: CalendarDay(unixDay: 20_775))
         let (days, spans) = RollupSpan.cover(from: block.firstDay, to: block.lastDay)
         #expect(days.isEmpty && spans == [block])
         let single = RollupSpan.cover(from: epoch.adding(days: 3), to: epoch.adding(days: 3))

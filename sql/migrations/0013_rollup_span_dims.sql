@@ -1,4 +1,4 @@
--- Per-value rollups over aligned blocks of 2, 4, 8, 16 and 32 days, for breakdowns over long ranges.
+-- Per-value rollups over aligned blocks of 2, 4, 8 and 16 days, for breakdowns over long ranges.
 --
 -- A breakdown unions one visitors sketch per value and piece of its range, and postgresql-hll unpacks every
 -- dense sketch's 16,384 registers to union it, about 60 µs each on a 2-core machine whatever the sketch
@@ -8,7 +8,7 @@
 --
 -- A block's rows are the union of its two halves' rows (a 2-day block's, of its two days' rows in
 -- rollup_daily_dims), per dimension and value: visitors is the union of their sketches, the other measures
--- are sums. The rollups job rewrites the five blocks that hold each day it recomputed, shortest first, after
+-- are sums. The rollups job rewrites the four blocks that hold each day it recomputed, shortest first, after
 -- the days themselves; the retention job drops the blocks that end before its horizon and rewrites those
 -- that straddle it. Blocks never reach past the days that exist: a block over days not yet seen holds what
 -- has been seen.
@@ -23,7 +23,7 @@ CREATE TABLE analytics.rollup_span_dims (
     dimension        text        NOT NULL CHECK (dimension IN (
                          'event', 'page', 'entry_page', 'exit_page', 'referrer', 'utm_source', 'utm_medium',
                          'utm_campaign', 'country', 'browser', 'os', 'device')),
-    span_days        smallint    NOT NULL CHECK (span_days IN (2, 4, 8, 16, 32)),
+    span_days        smallint    NOT NULL CHECK (span_days IN (2, 4, 8, 16)),
     first_day        date        NOT NULL CHECK ((first_day - DATE '1970-01-01') % span_days = 0),
     value            text        NOT NULL,
     visitors         hll(14, 5)  NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE analytics.rollup_span_dims (
 CREATE INDEX rollup_span_dims_by_value ON analytics.rollup_span_dims (project_id, dimension, value, span_days, first_day);
 
 COMMENT ON TABLE analytics.rollup_span_dims IS
-    'rollup_daily_dims over aligned blocks of span_days (2, 4, 8, 16, 32) days from first_day: each block the '
+    'rollup_daily_dims over aligned blocks of span_days (2, 4, 8, 16) days from first_day: each block the '
     'union of its two halves. Rewritten by the rollups job after the days it recomputes.';
 
 INSERT INTO analytics.rollup_span_dims (project_id, dimension, span_days, first_day, value, visitors, pageviews,
@@ -55,7 +55,7 @@ DO $$
 DECLARE
     length smallint;
 BEGIN
-    FOREACH length IN ARRAY ARRAY[4, 8, 16, 32]::smallint[] LOOP
+    FOREACH length IN ARRAY ARRAY[4, 8, 16]::smallint[] LOOP
         INSERT INTO analytics.rollup_span_dims (project_id, dimension, span_days, first_day, value, visitors,
                                                 pageviews, events, visits, bounces, duration_us, visit_pageviews)
         SELECT project_id, dimension, length,
