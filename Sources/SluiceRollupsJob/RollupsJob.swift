@@ -114,11 +114,8 @@ public struct RollupsJob: CatalogJob {
         guard !units.isEmpty else { return RollupsOutcome() }
         var outcome = RollupsOutcome()
         for projectID in Set(units.map(\.projectID)).sorted() {
-            for span in RollupSpan.containing(units.filter { $0.projectID == projectID }.map(\.day)) {
-                try before()
-                outcome.rows += try rewrite(span, projectID: projectID, on: connection, fence: fence)
-                outcome.spans += 1
-            }
+            let days = units.filter { $0.projectID == projectID }.map(\.day)
+            outcome.add(try rewriteSpans(holding: days, projectID: projectID, on: connection, fence: fence, before: before))
         }
         try before()
         try connection.transaction { connection in
@@ -154,13 +151,26 @@ public struct RollupsJob: CatalogJob {
         holding days: [CalendarDay], projects: [Int64], on connection: PostgresConnection,
         fence: (PostgresConnection) throws -> Void = { _ in }
     ) throws -> Int64 {
-        var rows: Int64 = 0
+        var outcome = RollupsOutcome()
         for projectID in projects {
-            for span in RollupSpan.containing(days) {
-                rows += try rewrite(span, projectID: projectID, on: connection, fence: fence)
-            }
+            outcome.add(try rewriteSpans(holding: days, projectID: projectID, on: connection, fence: fence))
         }
-        return rows
+        return outcome.rows
+    }
+
+    /// Rewrites one project's blocks holding any of `days`, each once, shortest first, calling `before` ahead
+    /// of each.
+    static func rewriteSpans(
+        holding days: [CalendarDay], projectID: Int64, on connection: PostgresConnection,
+        fence: (PostgresConnection) throws -> Void, before: () throws -> Void = {}
+    ) throws -> RollupsOutcome {
+        var outcome = RollupsOutcome()
+        for span in RollupSpan.containing(days) {
+            try before()
+            outcome.rows += try rewrite(span, projectID: projectID, on: connection, fence: fence)
+            outcome.spans += 1
+        }
+        return outcome
     }
 
     /// Recomputes the buckets that `marks` name, as a run of the job does (one transaction per project and

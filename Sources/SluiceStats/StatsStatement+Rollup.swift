@@ -112,7 +112,7 @@ extension StatsStatement {
     /// values reach it, so a value whose `high` stays below it cannot be among the first `limit`. Every other
     /// value whose `high` reaches the cut is a candidate too; the rest are left out. Only the candidates'
     /// rows are read again, for their sketches and sums: by value, through `rollup_daily_dims_by_value`
-    /// (migration 0012) and `rollup_span_dims_by_value` (0013), not by a second pass over the range.
+    /// (migration 0012) and the primary key of `rollup_span_dims` (0013), not by a second pass over the range.
     ///
     /// Sketch estimates can pass the bound only by the sketch's error: none while a sketch is an explicit list
     /// (under about 1,280 persons), a relative standard error of 0.8% once dense. The test keeps every value
@@ -121,16 +121,18 @@ extension StatsStatement {
     ///
     /// The plan must not depend on estimates: rows written a moment ago have none, and a nested loop that
     /// evaluates the cut once per row took 14 s where this takes 60 ms. So every set is a materialized CTE,
-    /// the cut and the value lists are computed once (`ARRAY(…)`, a scalar subquery), and the rows of a value
-    /// list are found by `= ANY`, never a join.
+    /// the cut and the value lists are computed once (`ARRAY(…)`, a scalar subquery), and the rows of each
+    /// listed value are found by a subquery of that value alone (``RollupRows/rows(of:)``), which no estimate
+    /// turns into a scan of the whole dimension.
     static func breakdown(_ rows: RollupRows, limit: String) -> String {
         let sums = ["pageviews", "events", "visits", "bounces", "duration_us", "visit_pageviews"]
         func measured(_ values: String) -> String {
             """
-            SELECT value AS key, \(unionCount) AS visitors,
+            SELECT candidate.value AS key, \(unionCount) AS visitors,
                     \(sums.map { "sum(\($0))::bigint AS \($0)" }.joined(separator: ", "))
-                FROM \(rows.source(and: "value = ANY(ARRAY(\(values)))"))
-                GROUP BY value
+                FROM unnest(ARRAY(\(values))) AS candidate(value)
+                CROSS JOIN LATERAL \(rows.rows(of: "candidate.value")) AS candidate_rows
+                GROUP BY candidate.value
             """
         }
         let first = "SELECT key FROM bounds ORDER BY high DESC, key COLLATE \"C\" LIMIT \(limit)"
@@ -180,45 +182,75 @@ extension StatsStatement {
 }
 
 /// The rollup rows a statement reads, as the text that follows its `FROM`: one table's rows meeting the
-/// conditions, or the pieces of a range (single days of `rollup_daily_dims`, blocks of
-/// `rollup_span_dims`) meeting them, as one derived table of the columns `value` and the measures.
+/// conditions, or those of the pieces of a range (single days of `rollup_daily_dims`, blocks of
+/// `rollup_span_dims`).
+///
+/// A range's pieces are a `VALUES` list of (length, first day), length 1 for a single day, and each piece's
+/// rows are found by a `LATERAL` subquery with an equality on every column of its table's primary key but
+/// the value (``rows(of:)`` adds the value too). That plan does not depend on estimates, which rows written a
+/// moment ago do not have: for an `OR` of the blocks the planner then scanned the whole dimension's index
+/// entries and filtered them (25 ms for 37,000 page rows, against 2 for the 3,000 it needed), and for a
+/// `UNION ALL` of one branch per block it chose a parallel plan whose workers took longer to start (17 ms)
+/// than the statement takes. A nested loop over a `VALUES` list has neither.
 struct RollupRows {
-    /// One table and its conditions, or branches of a `UNION ALL` (table and conditions each).
-    private let branches: [(table: String, conditions: [String])]
-    private let derived: Bool
+    private enum Shape {
+        case table(String, conditions: [String])
+        /// `values`: the `VALUES` rows (length, first day placeholder); conditions on the dimension tables.
+        case pieces(values: String, conditions: [String])
+    }
+
+    private let shape: Shape
 
     init(table: String, conditions: [String]) {
-        branches = [(table, conditions)]
-        derived = false
+        shape = .table(table, conditions: conditions)
     }
 
     /// The days and blocks of `pieces` whose rows meet `conditions` (on the dimension tables' columns).
     init(pieces: (days: [CalendarDay], spans: [RollupSpan]), of conditions: [String], _ parameters: inout StatementParameters) {
-        var branches: [(String, [String])] = []
-        if !pieces.days.isEmpty {
-            let days = parameters.bind("{" + pieces.days.map(\.description).joined(separator: ",") + "}", as: "date[]")
-            branches.append(("analytics.rollup_daily_dims", conditions + ["day = ANY(\(days))"]))
-        }
-        if !pieces.spans.isEmpty {
-            let blocks = pieces.spans.map { span in
-                "(span_days = \(span.length) AND first_day = \(parameters.bind(span.firstDay.description, as: "date")))"
-            }
-            branches.append(("analytics.rollup_span_dims", conditions + ["(" + blocks.joined(separator: " OR ") + ")"]))
-        }
-        self.branches = branches
-        derived = true
+        let rows = pieces.days.map { (1, $0) } + pieces.spans.map { ($0.length, $0.firstDay) }
+        let values = rows.map { "(\($0.0), \(parameters.bind($0.1.description, as: "date")))" }
+        shape = .pieces(values: values.joined(separator: ", "), conditions: conditions)
     }
 
-    /// The `FROM` text, each branch with `extra` added to its conditions when given. A condition given here is
-    /// in every branch, where the planner uses it for the branch's index; PostgreSQL does not push a
-    /// condition holding a subquery into the branches of a `UNION ALL` by itself.
-    func source(and extra: String? = nil) -> String {
-        func branch(_ table: String, _ conditions: [String]) -> String {
-            "\(table)\n    WHERE \((conditions + (extra.map { [$0] } ?? [])).joined(separator: "\n    AND "))"
+    /// The measures' columns, as every table has them.
+    static let measures = "visitors, pageviews, events, visits, bounces, duration_us, visit_pageviews"
+
+    /// The `FROM` text.
+    func source() -> String {
+        switch shape {
+        case .table(let table, let conditions):
+            return "\(table)\n    WHERE \(conditions.joined(separator: "\n    AND "))"
+        case .pieces:
+            return "(\n" + select("value, \(Self.measures)") + "\n) AS pieces"
         }
-        guard derived else { return branch(branches[0].table, branches[0].conditions) }
-        let columns = "value, visitors, pageviews, events, visits, bounces, duration_us, visit_pageviews"
-        let selects = branches.map { "SELECT \(columns) FROM \(branch($0.table, $0.conditions))" }
-        return "(\n    " + selects.joined(separator: "\n    UNION ALL ") + "\n) AS pieces"
+    }
+
+    /// The rows of one value, `value` (an SQL expression: a column of the query around), as a subquery of
+    /// their measures for a `LATERAL` join; `OFFSET 0` keeps it from being pulled up into a join.
+    func rows(of value: String) -> String {
+        "(\n" + select(Self.measures, and: "value = \(value)") + "\n    OFFSET 0\n)"
+    }
+
+    /// The rows as one `SELECT` of `columns`, with `extra` added to the conditions.
+    private func select(_ columns: String, and extra: String? = nil) -> String {
+        func conditions(_ base: [String], _ own: [String]) -> String {
+            (base + (extra.map { [$0] } ?? []) + own).joined(separator: "\n            AND ")
+        }
+        switch shape {
+        case .table(let table, let base):
+            return "    SELECT \(columns) FROM \(table)\n    WHERE \(conditions(base, []))"
+        case .pieces(let values, let base):
+            return """
+                    SELECT piece_rows.* FROM (VALUES \(values)) AS piece(span_days, first_day)
+                    CROSS JOIN LATERAL (
+                        SELECT \(columns) FROM analytics.rollup_daily_dims
+                        WHERE \(conditions(base, ["piece.span_days = 1", "day = piece.first_day"]))
+                        UNION ALL
+                        SELECT \(columns) FROM analytics.rollup_span_dims
+                        WHERE \(conditions(base, ["span_days = piece.span_days", "first_day = piece.first_day"]))
+                        OFFSET 0
+                    ) AS piece_rows
+                """
+        }
     }
 }

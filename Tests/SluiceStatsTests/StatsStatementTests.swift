@@ -31,15 +31,19 @@ import Testing
         // 1–7 November: the 2-day block from the 1st, the 4-day block from the 3rd, then the 7th alone.
         #expect(
             plan.statement.parameters == [
-                "1", "page", #"{"/a","/\"q\"","/b\\c"}"#, "{2026-11-07}", "2026-11-01", "2026-11-03", "25",
+                "1", "page", #"{"/a","/\"q\"","/b\\c"}"#, "2026-11-07", "2026-11-01", "2026-11-03", "25",
             ])
-        #expect(plan.statement.sql.contains("value <> ALL($3::text[])"))
-        #expect(plan.statement.sql.contains("FROM analytics.rollup_daily_dims\n    WHERE project_id = $1::bigint"))
-        #expect(plan.statement.sql.contains("AND day = ANY($4::date[])"))
-        #expect(plan.statement.sql.contains("FROM analytics.rollup_span_dims\n    WHERE project_id = $1::bigint"))
-        #expect(
-            plan.statement.sql.contains("((span_days = 2 AND first_day = $5::date) OR (span_days = 4 AND first_day = $6::date))"))
-        #expect(plan.statement.sql.contains("ORDER BY 2 DESC, 3 DESC, key COLLATE \"C\"\nLIMIT $7::bigint"))
+        let sql = plan.statement.sql
+        #expect(sql.contains("value <> ALL($3::text[])"))
+        // The pieces as (length, first day), a day's length 1; each piece's rows by its table's primary key.
+        #expect(sql.contains("FROM (VALUES (1, $4::date), (2, $5::date), (4, $6::date)) AS piece(span_days, first_day)"))
+        for part in [
+            "FROM analytics.rollup_daily_dims", "AND piece.span_days = 1", "AND day = piece.first_day",
+            "FROM analytics.rollup_span_dims", "AND span_days = piece.span_days", "AND first_day = piece.first_day",
+        ] {
+            #expect(sql.contains(part), "\(part)")
+        }
+        #expect(sql.contains("ORDER BY 2 DESC, 3 DESC, key COLLATE \"C\"\nLIMIT $7::bigint"))
     }
 
     @Test func aDimensionOverOneDayOrByDayReadsDailyRows() throws {
@@ -53,7 +57,7 @@ import Testing
         #expect(!series.sql.contains("rollup_span_dims"), "a timeseries reads each day's own rows")
         let block = StatsRange(from: CalendarDay(year: 2026, month: 10, day: 26)!, to: CalendarDay(year: 2026, month: 11, day: 10)!)
         let aligned = StatsPlan(StatsQuery(endpoint: .aggregate, range: block, filters: try StatsFilter.parse("os==iOS")), projectID: 1)
-        #expect(!aligned.statement.sql.contains("rollup_daily_dims"), "16 days from a multiple of 16: one block")
+        #expect(aligned.statement.sql.contains("(VALUES (16, $4::date))"), "16 days from a multiple of 16: one block")
         #expect(aligned.statement.parameters == ["1", "os", #"{"iOS"}"#, "2026-10-26"])
     }
 
@@ -81,20 +85,23 @@ import Testing
     @Test func aBreakdownUnionsTheSketchesOfItsCandidatesOnly() {
         let query = StatsQuery(endpoint: .breakdown, range: range, property: .referrer, limit: 7)
         let statement = StatsPlan(query, projectID: 1).statement
-        #expect(statement.parameters == ["1", "referrer", "{2026-11-07}", "2026-11-01", "2026-11-03", "7"])
+        #expect(statement.parameters == ["1", "referrer", "2026-11-07", "2026-11-01", "2026-11-03", "7"])
         #expect(statement.sql.contains(#"SELECT key FROM bounds ORDER BY high DESC, key COLLATE "C" LIMIT $6::bigint"#))
         let cut = "WHERE 10 * high >= 9 * (SELECT coalesce(min(visitors), 0) FROM first_visitors) - 10"
         #expect(statement.sql.contains(cut))
         #expect(statement.sql.components(separatedBy: "hll_union_agg").count == 3, "first_visitors and rest_visitors")
-        // The candidates' rows are found by value in both tables: the condition is in each branch.
-        #expect(statement.sql.components(separatedBy: "AND value = ANY(ARRAY(").count == 5)
+        // The candidates' rows are found value by value in both tables: the condition is in each branch.
+        // bounds, then first_visitors and rest_visitors: per candidate a subquery, with a lateral per piece.
+        #expect(statement.sql.components(separatedBy: "CROSS JOIN LATERAL (").count == 6)
+        #expect(statement.sql.components(separatedBy: "AND value = candidate.value").count == 5, "2 tables, twice")
+        #expect(statement.sql.components(separatedBy: "OFFSET 0").count == 6)
         #expect(statement.sql.hasSuffix("LIMIT $6::bigint"))
     }
 
     @Test func aLongBreakdownUnionsEveryValue() {
         let query = StatsQuery(endpoint: .breakdown, range: range, property: .page, limit: 101)
         let statement = StatsPlan(query, projectID: 1).statement
-        #expect(statement.parameters == ["1", "page", "{2026-11-07}", "2026-11-01", "2026-11-03", "101"])
+        #expect(statement.parameters == ["1", "page", "2026-11-07", "2026-11-01", "2026-11-03", "101"])
         #expect(!statement.sql.contains("bounds"))
         #expect(statement.sql.components(separatedBy: "hll_union_agg").count == 2)
     }

@@ -37,8 +37,10 @@ CREATE TABLE analytics.rollup_span_dims (
     PRIMARY KEY (project_id, dimension, span_days, first_day, value)
 );
 
--- A breakdown's candidates are read by value, as in rollup_daily_dims_by_value (migration 0012).
-CREATE INDEX rollup_span_dims_by_value ON analytics.rollup_span_dims (project_id, dimension, value, span_days, first_day);
+-- No second index by value, unlike rollup_daily_dims (migration 0012): a range reads one row per value and
+-- block, so a breakdown's candidates are found by the primary key alone, one entry per value and block. With
+-- no index to choose from, a statement over rows written a moment ago (no statistics yet) cannot be planned
+-- as a scan of a whole dimension by value either.
 
 COMMENT ON TABLE analytics.rollup_span_dims IS
     'rollup_daily_dims over aligned blocks of span_days (2, 4, 8, 16) days from first_day: each block the '
