@@ -11,7 +11,10 @@ import Glibc
 /// A benchmark stopped halfway by SIGINT (Ctrl-C) or SIGTERM leaves nothing behind: not its scratch database,
 /// not its `sluice serve` child, not a private PostgreSQL cluster. Each test interrupts a real run at a point
 /// where all of those exist, then looks for them.
-@Suite struct BenchInterruptionTests {
+///
+/// One at a time, and the fault table with one client: each case runs a whole benchmark (a server, a load, a
+/// cluster of its own for the fault table) beside the rest of the suite on a machine of two cores.
+@Suite(.serialized) struct BenchInterruptionTests {
     /// Returns once process `pid` is gone (an orphaned child is reaped by init); throws ``Hung`` if it stays.
     static func waitUntilGone(_ pid: pid_t, _ what: String) async throws {
         try await HangGuard.wait(for: "\(what) (pid \(pid)) to exit") { kill(pid, 0) == -1 && errno == ESRCH }
@@ -47,7 +50,9 @@ import Glibc
 
     @Test func anInterruptedFaultTableStopsItsClusterAndRemovesItsFiles() async throws {
         // Load long enough (10 minutes before the fault) that the run is surely still going when it is interrupted.
-        let bench = try SluiceBinary.start(["bench", "faults", "--faults", "kill-9", "--load-seconds", "600"])
+        let bench = try SluiceBinary.start([
+            "bench", "faults", "--faults", "kill-9", "--load-seconds", "600", "--connections", "1",
+        ])
         _ = try await bench.line(containing: "load, fault, recovery")
         let directory = FileManager.default.temporaryDirectory.path + "/sluice-faults-\(bench.pid)"
         let postmaster = try String(contentsOfFile: directory + "/postgres/postmaster.pid", encoding: .utf8)
