@@ -19,3 +19,8 @@ public enum RollupSketch {
     /// An empty sketch, as SQL.
     public static var empty: String { "hll_empty(\(log2m), \(regwidth))" }
 }
+
+/// The measure columns every rollup table has, in their order: the sketch of visitors, then the sums.
+public enum RollupMeasures {
+    public static let columns = "visitors, pageviews, events, visits, bounces, duration_us, visit_pageviews"
+}

@@ -10,7 +10,7 @@ enum RollupsSQL {
     static let person = "coalesce(e.user_id, e.anonymous_id)"
     static let eventHour = #"date_trunc('hour', e."timestamp", 'UTC')"#
     static let visitHour = "date_trunc('hour', s.session_start, 'UTC')"
-    static let measures = "visitors, pageviews, events, visits, bounces, duration_us, visit_pageviews"
+    static let measures = RollupMeasures.columns
 
     /// Every dimension name as an SQL array: with it the dims tables' primary key (project_id, dimension,
     /// bucket, value) finds a unit's buckets by index instead of reading all of the project's rows.

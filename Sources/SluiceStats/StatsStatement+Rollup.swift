@@ -213,7 +213,7 @@ struct RollupRows {
     }
 
     /// The measures' columns, as every table has them.
-    static let measures = "visitors, pageviews, events, visits, bounces, duration_us, visit_pageviews"
+    static let measures = RollupMeasures.columns
 
     /// The `FROM` text.
     func source() -> String {
