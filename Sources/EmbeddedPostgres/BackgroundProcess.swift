@@ -57,16 +57,36 @@ package final class BackgroundProcess: @unchecked Sendable {
     }
 
     /// Waits until a line containing `text` appears and returns it; throws with the log on timeout or exit.
+    ///
+    /// Blocks the calling thread; async code uses the async form, which does not hold a cooperative thread.
+    @available(*, noasync, message: "use the async waitForLine(containing:timeout:)")
     package func waitForLine(containing text: String, timeout: Duration = .seconds(60)) throws -> String {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = log.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-            if hasExited() {
-                throw BackgroundProcessError("the process exited (\(exitStatus ?? -1)) before printing '\(text)':\n\(log)")
-            }
+        while true {
+            if let line = try line(containing: text, deadline: deadline, timeout: timeout) { return line }
             usleep(20_000)
         }
-        throw BackgroundProcessError("no line with '\(text)' within \(timeout):\n\(log)")
+    }
+
+    /// Waits until a line containing `text` appears and returns it; throws with the log on timeout or exit.
+    package func waitForLine(containing text: String, timeout: Duration = .seconds(60)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let line = try line(containing: text, deadline: deadline, timeout: timeout) { return line }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The first line containing `text`, nil while there is none and `deadline` has not passed.
+    private func line(containing text: String, deadline: ContinuousClock.Instant, timeout: Duration) throws -> String? {
+        if let line = log.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+        if hasExited() {
+            throw BackgroundProcessError("the process exited (\(exitStatus ?? -1)) before printing '\(text)':\n\(log)")
+        }
+        guard ContinuousClock.now < deadline else {
+            throw BackgroundProcessError("no line with '\(text)' within \(timeout):\n\(log)")
+        }
+        return nil
     }
 
     package func signal(_ number: Int32) {
@@ -74,16 +94,31 @@ package final class BackgroundProcess: @unchecked Sendable {
     }
 
     /// Waits for the process to exit and returns its exit code (128 + n when killed by signal n).
+    ///
+    /// Blocks the calling thread; async code uses the async form, which does not hold a cooperative thread.
+    @available(*, noasync, message: "use the async wait(timeout:)")
     @discardableResult
     package func wait(timeout: Duration = .seconds(120)) throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while !hasExited() {
-            guard ContinuousClock.now < deadline else {
-                throw BackgroundProcessError("the process did not exit within \(timeout):\n\(log)")
-            }
-            usleep(20_000)
-        }
+        while try !exited(deadline: deadline, timeout: timeout) { usleep(20_000) }
         return exitStatus ?? -1
+    }
+
+    /// Waits for the process to exit and returns its exit code (128 + n when killed by signal n).
+    @discardableResult
+    package func wait(timeout: Duration = .seconds(120)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while try !exited(deadline: deadline, timeout: timeout) { try await Task.sleep(for: .milliseconds(20)) }
+        return exitStatus ?? -1
+    }
+
+    /// Whether the process has exited; throws once `deadline` passes while it still runs.
+    private func exited(deadline: ContinuousClock.Instant, timeout: Duration) throws -> Bool {
+        if hasExited() { return true }
+        guard ContinuousClock.now < deadline else {
+            throw BackgroundProcessError("the process did not exit within \(timeout):\n\(log)")
+        }
+        return false
     }
 
     /// The most memory the process has had resident (Linux `VmHWM`), in bytes; nil once it has exited

@@ -162,6 +162,7 @@ package final class SpoolLoader: @unchecked Sendable {
     /// Waits until the committed checkpoint is at or past `position` (a writer's position after an append).
     ///
     /// - Returns: true once it is, false when `timeout` passes first.
+    @available(*, noasync, message: "blocks its thread: from async code, wait on a thread of its own")
     package func waitUntilLoaded(_ position: SpoolPosition, timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
         condition.lock()

@@ -56,6 +56,7 @@ public enum HangGuard {
     /// ```swift
     /// try HangGuard.bounded("the loader to reach \(end)") { loader.waitUntilLoaded(end, timeout: $0) }
     /// ```
+    @available(*, noasync, message: "use the async bounded(_:_:) of SluiceTestSupport, which waits on a thread of its own")
     public static func bounded(_ event: String, _ waiting: (Duration) throws -> Bool) throws {
         guard try waiting(limit) else { throw Hung(event) }
     }

@@ -20,7 +20,7 @@ import Testing
                 writeKey: harness.writeKey
             )
             #expect(answer.status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             let metrics = try await HTTP.get("\(server.baseURL)/metrics").body
             return PrometheusText.value(of: "sluice_spool_checkpoint_ahead_total", in: metrics) ?? 0
         }
@@ -47,7 +47,7 @@ import Testing
                 )
                 #expect(answer.status == 200)
             }
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         let counts = try harness.messageCounts()
         #expect(Set(counts.keys) == Set(before + after))

@@ -27,13 +27,13 @@ import Testing
         )
     }
 
-    static func serve(_ setup: Setup, extra: [String] = []) throws -> (BackgroundProcess, String) {
+    static func serve(_ setup: Setup, extra: [String] = []) async throws -> (BackgroundProcess, String) {
         let process = try SluiceBinary.start(
             ["serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL]
                 + extra,
             environment: ["SLUICE_LOG_LEVEL": "warning"]
         )
-        let line = try process.waitForLine(containing: "listening on http://", timeout: HangGuard.limit)
+        let line = try await process.waitForLine(containing: "listening on http://", timeout: HangGuard.limit)
         let address = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") })
         return (process, String(address))
     }
@@ -105,18 +105,18 @@ import Testing
     @Test func killNineMidLoadThenRestartLosesAndDuplicatesNothing() async throws {
         let setup = try Self.setup("kill9")
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
-        let (first, url) = try Self.serve(setup)
+        let (first, url) = try await Self.serve(setup)
         let traffic = Traffic()
         let sending = Task { await traffic.run(url: url, writeKey: setup.writeKey) }
         try await traffic.waitForAcknowledged(2_000)
         first.signal(SIGKILL)
-        try first.wait(timeout: HangGuard.limit)
+        try await first.wait(timeout: HangGuard.limit)
         traffic.stop.store(true, ordering: .relaxed)
         await sending.value
         let acknowledged = traffic.acknowledged.withLock { $0 }
 
         // Re-send part of what was acknowledged: the restarted server must recognise it.
-        let (second, secondURL) = try Self.serve(setup)
+        let (second, secondURL) = try await Self.serve(setup)
         let resend = Array(acknowledged.prefix(100))
         let answer = try await HTTP.post(
             "\(secondURL)/v1/batch", json: Events.batch(resend.map { Events.track($0) }), writeKey: setup.writeKey
@@ -124,18 +124,18 @@ import Testing
         #expect(answer.status == 200)
         try Self.expectExactlyOnce(acknowledged, databaseURL: setup.databaseURL)
         second.signal(SIGTERM)
-        #expect(try second.wait(timeout: HangGuard.limit) == 0)
+        await #expect(try second.wait(timeout: HangGuard.limit) == 0)
     }
 
     @Test func sigtermMidLoadDrainsEverythingAndExitsZero() async throws {
         let setup = try Self.setup("sigterm")
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
-        let (server, url) = try Self.serve(setup)
+        let (server, url) = try await Self.serve(setup)
         let traffic = Traffic()
         let sending = Task { await traffic.run(url: url, writeKey: setup.writeKey) }
         try await traffic.waitForAcknowledged(2_000)
         server.signal(SIGTERM)
-        #expect(try server.wait(timeout: HangGuard.limit) == 0, "\(server.log)")
+        await #expect(try server.wait(timeout: HangGuard.limit) == 0, "\(server.log)")
         traffic.stop.store(true, ordering: .relaxed)
         await sending.value
         let acknowledged = traffic.acknowledged.withLock { $0 }
@@ -156,7 +156,7 @@ import Testing
         try admin.execute("CREATE DATABASE outage")
         let setup = try Self.setup("outage", databaseURL: cluster.connectionString(database: "outage"))
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
-        let (server, url) = try Self.serve(setup)
+        let (server, url) = try await Self.serve(setup)
         let traffic = Traffic()
         let sending = Task { await traffic.run(url: url, writeKey: setup.writeKey) }
         try await traffic.waitForAcknowledged(1_000)
@@ -186,18 +186,18 @@ import Testing
         let acknowledged = traffic.acknowledged.withLock { $0 }
         try Self.expectExactlyOnce(acknowledged, databaseURL: setup.databaseURL)
         server.signal(SIGTERM)
-        #expect(try server.wait(timeout: HangGuard.limit) == 0)
+        await #expect(try server.wait(timeout: HangGuard.limit) == 0)
     }
 
     @Test func aCorruptSpoolTailIsCutAndReported() async throws {
         let setup = try Self.setup("torn")
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
-        let (first, url) = try Self.serve(setup)
+        let (first, url) = try await Self.serve(setup)
         let ids = (0..<20).map { "torn-\($0)" }
         let answer = try await HTTP.post(url + "/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey)
         #expect(answer.status == 200)
         first.signal(SIGKILL)
-        try first.wait(timeout: HangGuard.limit)
+        try await first.wait(timeout: HangGuard.limit)
 
         // A torn record at the end of the last segment, as a crash mid-write leaves it: a header claiming a
         // 65,535-byte frame, then 3 of those bytes.
@@ -209,14 +209,14 @@ import Testing
         handle.write(Data(torn))
         try handle.close()
 
-        let (second, _) = try Self.serve(setup)
-        let report = try second.waitForLine(containing: "torn record", timeout: HangGuard.limit)
+        let (second, _) = try await Self.serve(setup)
+        let report = try await second.waitForLine(containing: "torn record", timeout: HangGuard.limit)
         // Exactly the bytes written after the last intact record are cut, and the rest is kept.
         #expect(report.contains("cutBytes=\(torn.count)"), "\(report)")
         #expect(report.contains("keptBytes=\(intactBytes)"), "\(report)")
         #expect(report.contains("segment=\(UInt64(last.dropLast(4))!)"), "\(report)")
         try Self.expectExactlyOnce(Set(ids), databaseURL: setup.databaseURL)
         second.signal(SIGTERM)
-        #expect(try second.wait(timeout: HangGuard.limit) == 0)
+        await #expect(try second.wait(timeout: HangGuard.limit) == 0)
     }
 }

@@ -20,7 +20,7 @@ import Testing
                 "\(server.baseURL)/v1/batch", json: Events.batch(events), writeKey: harness.writeKey
             )
             #expect(answer.status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         // Loaded, so the second start finds them in the database only (its spool holds nothing unloaded).
         try await harness.withServer { server in
@@ -30,7 +30,7 @@ import Testing
                 "\(server.baseURL)/v1/batch", json: Events.batch(events), writeKey: harness.writeKey
             )
             #expect(again.status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         #expect(try harness.messageCounts() == ["backfill-1": 1, "recent-1": 1])
     }

@@ -26,7 +26,7 @@ import Testing
             """
         )
 
-        let (server, url) = try CrashRecoveryTests.serve(setup)
+        let (server, url) = try await CrashRecoveryTests.serve(setup)
         func metric(_ name: String) async throws -> Double? {
             PrometheusText.value(of: name, in: try await HTTP.get("\(url)/metrics").body)
         }
@@ -57,6 +57,6 @@ import Testing
         #expect(span >= 7200, "the rebuilt ids keep their own receive times, not the restart's")
 
         server.signal(SIGTERM)
-        #expect(try server.wait(timeout: HangGuard.limit) == 0, "\(server.log)")
+        await #expect(try server.wait(timeout: HangGuard.limit) == 0, "\(server.log)")
     }
 }

@@ -56,7 +56,7 @@ import Testing
 
         let restarted = try SimulatedNode(configuration: configuration, projectID: harness.projectID)
         #expect(restarted.server.startReport.checkpointGap == nil)
-        try restarted.waitUntilLoaded()
+        try await restarted.waitUntilLoaded()
         restarted.stop()
         let counts = try harness.messageCounts()
         #expect(counts.count == 40 && counts.values.allSatisfy { $0 == 1 })

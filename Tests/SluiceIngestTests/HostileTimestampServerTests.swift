@@ -25,7 +25,7 @@ import Testing
             )
             #expect(answer.status == 200)
             #expect(answer.body == #"{"success":true}"#, "every event accepted, none rejected")
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         let connection = try harness.connection()
         #expect(try connection.query("SELECT count(*) FROM sluice.dead_letters").int(0, 0) == 0)

@@ -26,7 +26,7 @@ import Testing
                 #expect(answer.status == 200, "\(type): \(answer.body)")
                 #expect(answer.body == #"{"success":true}"#)
             }
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         let result = try harness.connection().query(
             """
@@ -77,7 +77,7 @@ import Testing
             #expect(wrongInBody.status == 401)
             let none = try await HTTP.post(url, json: Events.batch([Events.track("a-5")]))
             #expect(none.status == 401)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         #expect(try harness.messageCounts() == ["a-1": 1, "a-2": 1])
     }
@@ -110,7 +110,7 @@ import Testing
                 url, body: [0x1f, 0x8b, 1, 2, 3], headers: ["Content-Encoding": "gzip"], writeKey: harness.writeKey
             )
             #expect(garbage.status == 400)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         #expect(try harness.messageCounts() == ["gz-1": 1, "gz-2": 1, "zs-1": 1])
     }
@@ -164,7 +164,7 @@ import Testing
             #expect(notObject.status == 400)
             let noBatch = try await HTTP.post(url, json: #"{"events":[]}"#, writeKey: harness.writeKey)
             #expect(noBatch.status == 400)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         #expect(try harness.messageCounts() == ["small-1": 1, "small-2": 1])
     }
@@ -192,7 +192,7 @@ import Testing
             let rejected = try #require(answer.json?["rejected"] as? [[String: Any]])
             #expect(rejected.compactMap { $0["index"] as? Int } == [1, 2, 4, 5, 6, 7])
             #expect(rejected.allSatisfy { !(($0["reason"] as? String) ?? "").isEmpty })
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         #expect(try harness.messageCounts() == ["ok-0": 1, "ok-3": 1, "ok-8": 1])
     }
@@ -212,7 +212,7 @@ import Testing
             PrometheusText.value(of: "sluice_duplicates_total", in: try await HTTP.get("\(url)/metrics").body)
         }
 
-        let (first, url) = try CrashRecoveryTests.serve(setup)
+        let (first, url) = try await CrashRecoveryTests.serve(setup)
         #expect(try await duplicates(url) == 0)
         // A duplicate is accepted (Segment's SDKs would retry a refusal), dropped, and counted.
         let within = try await post(url, ["d-1", "d-1", "d-2"])
@@ -225,10 +225,10 @@ import Testing
         #expect(try await duplicates(url) == 2)
         try await HangGuard.wait(for: "3 events stored") { try CrashRecoveryTests.storedCount(database) == 3 }
         first.signal(SIGTERM)
-        #expect(try first.wait(timeout: HangGuard.limit) == 0)
+        await #expect(try first.wait(timeout: HangGuard.limit) == 0)
 
         // A new server over the same database and spool remembers the ids: its window starts with the three.
-        let (second, secondURL) = try CrashRecoveryTests.serve(setup)
+        let (second, secondURL) = try await CrashRecoveryTests.serve(setup)
         try await HangGuard.wait(for: "the restarted server's dedupe window to hold the 3 stored ids") {
             PrometheusText.value(of: "sluice_dedupe_entries", in: try await HTTP.get("\(secondURL)/metrics").body) == 3
         }
@@ -239,7 +239,7 @@ import Testing
         #expect(try await duplicates(secondURL) == 1)
         try await HangGuard.wait(for: "4 events stored") { try CrashRecoveryTests.storedCount(database) == 4 }
         second.signal(SIGTERM)
-        #expect(try second.wait(timeout: HangGuard.limit) == 0)
+        await #expect(try second.wait(timeout: HangGuard.limit) == 0)
 
         let counts = try database.query("SELECT message_id, count(*)::text FROM analytics.events GROUP BY 1 ORDER BY 1")
         #expect(counts.rows == [["d-1", "1"], ["d-2", "1"], ["d-3", "1"], ["d-4", "1"]])
@@ -261,7 +261,7 @@ import Testing
                 "\(server.baseURL)/v1/batch", json: Events.batch([Events.track("h-1"), Events.track("h-1")]),
                 writeKey: harness.writeKey
             )
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             let metrics = try await HTTP.get("\(server.baseURL)/metrics")
             #expect(metrics.status == 200)
             for name in [

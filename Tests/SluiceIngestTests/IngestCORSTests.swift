@@ -54,7 +54,7 @@ import FoundationNetworking
             )
             #expect(answer.status == 200)
             #expect(answer.headers["access-control-allow-origin"] == "*")
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             #expect(try await offThePool { try harness.messageCounts() } == ["cors-1": 1])
         }
     }

@@ -100,9 +100,10 @@ struct RunningServer: Sendable {
     /// Waits until every event acknowledged so far is committed in PostgreSQL.
     ///
     /// - Throws: ``Hung`` if the loader has not got there within ``HangGuard/limit``.
-    func waitUntilLoaded() throws {
+    func waitUntilLoaded() async throws {
         let target = server.committer.committedEnd
-        try HangGuard.bounded("the loader to commit every acknowledged event (up to \(target))") {
+        let server = server
+        try await HangGuard.bounded("the loader to commit every acknowledged event (up to \(target))") {
             server.loader.waitUntilLoaded(target, timeout: $0)
         }
     }

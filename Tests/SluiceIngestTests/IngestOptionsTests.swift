@@ -64,7 +64,7 @@ import Testing
                 headers: ["CF-IPCountry": "DE"], writeKey: harness.writeKey
             )
             #expect(fromContext.status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         let result = try harness.connection().query(
             "SELECT message_id, country, ip IS NULL, context::text FROM analytics.events ORDER BY message_id"
@@ -90,7 +90,7 @@ import Testing
                 )
                 #expect(answer.status == 200)
             }
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         let result = try harness.connection().query("SELECT DISTINCT host(ip) FROM analytics.events")
         #expect(result.rowCount == 1)

@@ -15,22 +15,22 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
 
         // Before the outage: traffic, all of it loaded.
-        let (first, url) = try CrashRecoveryTests.serve(setup)
+        let (first, url) = try await CrashRecoveryTests.serve(setup)
         let before = CrashRecoveryTests.Traffic()
         let sending = Task { await before.run(url: url, writeKey: setup.writeKey) }
         try await before.waitForAcknowledged(1_000)
         before.stop.store(true, ordering: .relaxed)
         await sending.value
         first.signal(SIGTERM)
-        #expect(try first.wait() == 0, "\(first.log)")
+        await #expect(try first.wait() == 0, "\(first.log)")
         let loaded = before.acknowledged.withLock { $0 }
         try CrashRecoveryTests.expectExactlyOnce(loaded, databaseURL: setup.databaseURL)
 
         try cluster.stop()
 
         // A start during the outage: it serves new ids, and takes re-sent ones.
-        let (second, secondURL) = try CrashRecoveryTests.serve(setup)
-        _ = try second.waitForLine(containing: "PostgreSQL is unreachable")
+        let (second, secondURL) = try await CrashRecoveryTests.serve(setup)
+        _ = try await second.waitForLine(containing: "PostgreSQL is unreachable")
         let metrics = try await HTTP.get("\(secondURL)/metrics")
         #expect(metrics.body.contains("sluice_dedupe_window_complete 0"), "the window says it is incomplete")
         let during = CrashRecoveryTests.Traffic()
@@ -43,11 +43,11 @@ import Testing
         #expect(resend.status == 200)
         // Killed mid-traffic, and started again during the same outage.
         second.signal(SIGKILL)
-        _ = try second.wait()
+        _ = try await second.wait()
         during.stop.store(true, ordering: .relaxed)
         await duringSending.value
 
-        let (third, thirdURL) = try CrashRecoveryTests.serve(setup)
+        let (third, thirdURL) = try await CrashRecoveryTests.serve(setup)
         let again = Array(loaded.suffix(200)) + Array(during.acknowledged.withLock { $0 }.prefix(200))
         let resendAgain = try await HTTP.post(
             "\(thirdURL)/v1/batch", json: Events.batch(again.map { Events.track($0) }), writeKey: setup.writeKey
@@ -68,7 +68,7 @@ import Testing
         let everything = loaded.union(during.acknowledged.withLock { $0 }).union(after.acknowledged.withLock { $0 })
         try CrashRecoveryTests.expectExactlyOnce(everything, databaseURL: setup.databaseURL)
         third.signal(SIGTERM)
-        #expect(try third.wait() == 0, "\(third.log)")
+        await #expect(try third.wait() == 0, "\(third.log)")
     }
 
     @Test func withoutTheDatabaseOrSavedKeysItExitsWithOneLine() throws {

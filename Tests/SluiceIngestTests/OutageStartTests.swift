@@ -83,10 +83,10 @@ import Testing
             for part in stride(from: 0, to: before.count, by: 20) {
                 let answer = try await post(server, Array(before[part..<part + 20]), key: harness.writeKey)
                 #expect(answer.status == 200)
-                try server.waitUntilLoaded()
+                try await server.waitUntilLoaded()
             }
             try await accept(server, last, key: harness.writeKey)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         let saved = try #require(try ProjectKeyCache.load(from: harness.spoolDirectory))
         #expect(saved.projects == [harness.writeKey: harness.projectID])
@@ -127,7 +127,7 @@ import Testing
             try await HangGuard.wait(for: "the dedupe window to complete") { server.server.committer.windowComplete }
             // After the database returned: checked against the complete window at once.
             try await accept(server, Array(before[50..<60]) + ["after-0"], key: harness.writeKey)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
 
         let counts = try harness.messageCounts()

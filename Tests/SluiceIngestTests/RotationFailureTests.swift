@@ -61,7 +61,7 @@ import Testing
                 return false
             }
         }
-        try node.waitUntilLoaded()
+        try await node.waitUntilLoaded()
         node.stop()
         let counts = try harness.messageCounts()
         #expect(counts.count == 40_001, "an acknowledged event is missing")

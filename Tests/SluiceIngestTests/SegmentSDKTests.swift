@@ -22,7 +22,7 @@ import Testing
             let arguments = ["/usr/bin/env", "python3", Self.script, server.baseURL, harness.writeKey]
             let run = try await offThePool { try ChildProcess.run(arguments) }
             #expect(run.status == 0, "\(run.output)")
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             return run.output
         }
         #expect(output.split(separator: "\n").filter { $0.hasPrefix("{") }.count == 6)

@@ -9,9 +9,9 @@ import Testing
 /// that belongs to another spool refused with a way out.
 @Suite(.serialized) struct ServeSpoolGuardTests {
     /// Runs a `sluice` command to its end; its exit code and output.
-    static func run(_ arguments: [String]) throws -> (code: Int32, output: String) {
+    static func run(_ arguments: [String]) async throws -> (code: Int32, output: String) {
         let process = try BackgroundProcess([SluiceBinary.path] + arguments)
-        let code = try process.wait(timeout: HangGuard.limit)
+        let code = try await process.wait(timeout: HangGuard.limit)
         return (code, process.log)
     }
 
@@ -27,7 +27,7 @@ import Testing
     @Test func aSecondServerOnTheSameSpoolExitsAtOnceNamingItAndTouchesNothing() async throws {
         let setup = try CrashRecoveryTests.setup("spoollock")
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
-        let (first, url) = try CrashRecoveryTests.serve(setup)
+        let (first, url) = try await CrashRecoveryTests.serve(setup)
         let ids = (0..<10).map { "lock-\($0)" }
         let answer = try await HTTP.post(
             "\(url)/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey
@@ -35,7 +35,7 @@ import Testing
         #expect(answer.status == 200)
         let before = try Self.listing(setup.spool)
 
-        let (code, output) = try Self.run([
+        let (code, output) = try await Self.run([
             "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL,
         ])
         #expect(code == 1)
@@ -52,20 +52,20 @@ import Testing
         #expect(again.status == 200)
         try CrashRecoveryTests.expectExactlyOnce(Set(ids + ["lock-after"]), databaseURL: setup.databaseURL)
         first.signal(SIGTERM)
-        #expect(try first.wait() == 0)
+        await #expect(try first.wait() == 0)
     }
 
     @Test func aWipedSpoolIsRefusedUntilItsOldCheckpointIsReset() async throws {
         let setup = try CrashRecoveryTests.setup("wiped")
         defer { try? FileManager.default.removeItem(atPath: setup.spool) }
-        let (first, url) = try CrashRecoveryTests.serve(setup)
+        let (first, url) = try await CrashRecoveryTests.serve(setup)
         let ids = (0..<30).map { "wiped-\($0)" }
         let answer = try await HTTP.post(
             "\(url)/v1/batch", json: Events.batch(ids.map { Events.track($0) }), writeKey: setup.writeKey
         )
         #expect(answer.status == 200)
         first.signal(SIGTERM)
-        #expect(try first.wait() == 0)
+        await #expect(try first.wait() == 0)
         try CrashRecoveryTests.expectExactlyOnce(Set(ids), databaseURL: setup.databaseURL)
 
         // The spool directory is lost and created again: a new, empty spool under the old checkpoint.
@@ -73,25 +73,25 @@ import Testing
         let serve = [
             "serve", "--port", "0", "--spool-dir", setup.spool, "--no-jobs", "--database-url", setup.databaseURL,
         ]
-        let refused = try Self.run(serve)
+        let refused = try await Self.run(serve)
         #expect(refused.code == 1)
         let errors = refused.output.split(separator: "\n").filter { $0.contains("error:") }
         #expect(errors.count == 1, "\(refused.output)")
         #expect(refused.output.contains("sluice spool reset-checkpoint --node-id default --confirm-spool-gone"))
         #expect(refused.output.contains(setup.spool))
 
-        let unconfirmed = try Self.run([
+        let unconfirmed = try await Self.run([
             "spool", "reset-checkpoint", "--node-id", "default", "--database-url", setup.databaseURL,
         ])
         #expect(unconfirmed.code == 64)
-        let reset = try Self.run([
+        let reset = try await Self.run([
             "spool", "reset-checkpoint", "--node-id", "default", "--confirm-spool-gone", "--database-url",
             setup.databaseURL,
         ])
         #expect(reset.code == 0, "\(reset.output)")
         #expect(reset.output.contains("deleted the checkpoint of node default"))
 
-        let (second, secondURL) = try CrashRecoveryTests.serve(setup)
+        let (second, secondURL) = try await CrashRecoveryTests.serve(setup)
         let more = (0..<10).map { "after-reset-\($0)" }
         let stored = try await HTTP.post(
             "\(secondURL)/v1/batch", json: Events.batch(more.map { Events.track($0) }), writeKey: setup.writeKey
@@ -99,6 +99,6 @@ import Testing
         #expect(stored.status == 200)
         try CrashRecoveryTests.expectExactlyOnce(Set(ids + more), databaseURL: setup.databaseURL)
         second.signal(SIGTERM)
-        #expect(try second.wait() == 0)
+        await #expect(try second.wait() == 0)
     }
 }

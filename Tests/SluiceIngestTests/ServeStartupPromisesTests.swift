@@ -100,7 +100,7 @@ import Testing
         try await harness.withServer({ $0.maxInflationRatio = ratio * 4 }) { server in
             let accepted = try await post(server)
             #expect(accepted.status == 200, "\(accepted.body)")
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         #expect(try harness.messageCounts() == ["ratio-1": 1])
     }

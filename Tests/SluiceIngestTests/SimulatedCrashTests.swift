@@ -130,7 +130,7 @@ import Testing
         }
         defer { node.stop() }
         do {
-            try node.waitUntilLoaded()
+            try await node.waitUntilLoaded()
         } catch {
             Issue.record("seed \(seed): after the restart: \(error)")
             return outcome
@@ -153,7 +153,7 @@ import Testing
             }
         }
         do {
-            try node.waitUntilLoaded()
+            try await node.waitUntilLoaded()
         } catch {
             Issue.record("seed \(seed): loading the resent events: \(error)")
             return outcome

@@ -86,9 +86,10 @@ final class SimulatedNode: Sendable {
     /// Waits until the loader has committed everything durable so far.
     ///
     /// - Throws: ``Hung`` if the loader has not got there within ``HangGuard/limit``.
-    func waitUntilLoaded() throws {
+    func waitUntilLoaded() async throws {
         let target = server.committer.committedEnd
-        try HangGuard.bounded("the loader to commit everything durable (up to \(target))") {
+        let server = server
+        try await HangGuard.bounded("the loader to commit everything durable (up to \(target))") {
             server.loader.waitUntilLoaded(target, timeout: $0)
         }
     }

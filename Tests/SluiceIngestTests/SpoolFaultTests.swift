@@ -49,7 +49,7 @@ import Testing
             #expect((outcome.refused?.json?["error"] as? [String: Any])?["code"] as? String == "spool_failed")
             #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
             #expect(try await HTTP.get("\(server.baseURL)/readyz").status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             let counts = try harness.messageCounts()
             #expect(outcome.acknowledged.allSatisfy { counts[$0] == 1 }, "an acknowledged event is missing")
             #expect(counts.values.allSatisfy { $0 == 1 }, "an event was stored twice")
@@ -114,7 +114,7 @@ import Testing
             try await HangGuard.wait(for: "the server to take the retried events") {
                 try await Self.post(["e-1", "e-2"], to: server, writeKey: harness.writeKey).status == 200
             }
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             #expect(try harness.messageCounts() == ["e-1": 1, "e-2": 1])
         }
     }
@@ -157,7 +157,7 @@ import Testing
     @Test func aCheckpointTakenOverByAnotherSpoolStopsLoadingAndFailsHealthz() async throws {
         _ = try await Self.withServer("takenover", storage: FaultInjectingStorage()) { harness, server in
             #expect(try await Self.post(["t-1"], to: server, writeKey: harness.writeKey).status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             // Another spool now claims this node's checkpoint, and the loader's session breaks, so the loader
             // reads the checkpoint again before its next batch.
             let database = try harness.connection()

@@ -63,7 +63,7 @@ import Testing
             #expect(outcome.refused?.status == 503)
             #expect(outcome.refused?.headers["retry-after"] == "1")
             #expect(try await HTTP.get("\(server.baseURL)/healthz").status == 200)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             let counts = try harness.messageCounts()
             #expect(outcome.acknowledged.allSatisfy { counts[$0] == 1 }, "an acknowledged event is missing")
             #expect(counts.values.allSatisfy { $0 == 1 }, "an event was stored twice")

@@ -108,7 +108,7 @@ import Testing
 
         try await harness.withServer { server in
             try await server.send(traffic.events.map(\.json))
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             try await harness.runJobs()
 
             try await Self.withBrowser(chromium) { browser in
@@ -260,7 +260,7 @@ import Testing
         }
         try await harness.withServer(compose: experiments) { server in
             try await server.send(traffic.events.map(\.json))
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             try await harness.runJobs()
             // The experiments' events go in once the partitions job has made today's partition.
             for (index, definition) in definitions.enumerated() {

@@ -44,7 +44,7 @@ import Testing
         let range = "from=\(today.adding(days: -1))&to=\(today)&metrics=visitors,visits,pageviews,events"
         try await harness.withServer { server in
             try await server.send(events)
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
             try await harness.runJobs()
             func aggregate() async throws -> [String: Int] {
                 let json = try #require(try await server.json("aggregate?" + range) as? [String: Any])
@@ -90,7 +90,7 @@ import Testing
                 Self.event("identify", user: "fc-user", anonymous: "fc-anon", at: now - 50_000_000, extra: #""traits":{}"#),
                 Self.event("page", user: nil, anonymous: "other", at: now - 40_000_000, extra: page),
             ])
-            try server.waitUntilLoaded()
+            try await server.waitUntilLoaded()
         }
         try await harness.runJobs()
         let run = try await SluiceBinary.run(

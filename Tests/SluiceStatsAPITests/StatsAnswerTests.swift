@@ -60,7 +60,7 @@ import Testing
 
         try await harness.withServer { server in
             try await server.send(traffic.events.map(\.json))
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             try await harness.runJobs()
 
             // Aggregate: the whole range, and single days (the visit across midnight counts on its first).

@@ -99,9 +99,10 @@ struct StatsServer: Sendable {
     }
 
     /// Waits until every event acknowledged so far is committed in PostgreSQL.
-    func waitUntilLoaded() throws {
+    func waitUntilLoaded() async throws {
         let target = ingest.committer.committedEnd
-        try HangGuard.bounded("the loader to reach \(target) (it is at \(ingest.loader.position))") {
+        let ingest = ingest
+        try await HangGuard.bounded("the loader to reach \(target) (it is at \(ingest.loader.position))") {
             ingest.loader.waitUntilLoaded(target, timeout: $0)
         }
     }

@@ -57,7 +57,7 @@ import Testing
                 return event.json
             }
             try await server.send(events)
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             let loaded = try watcher.query(
                 "SELECT count(*) FROM analytics.events WHERE project_id = $1", [String(harness.projectID)]
             ).int(0, 0)

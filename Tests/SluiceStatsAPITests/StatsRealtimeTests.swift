@@ -35,7 +35,7 @@ import Testing
                 event("r-7", .page, user: nil, anonymous: "f", at: now - 10 * minute),
             ]
             try await server.send(events.map(\.json))
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             #expect(try await server.json("realtime/visitors") as? [String: Int] == ["visitors": 3])
         }
     }

@@ -47,7 +47,7 @@ import Testing
                 messageID: "own-1", kind: .page, anonymousID: "a", time: Timestamp.now().unixMicroseconds)
             traffic.path = "/"
             try await server.send([traffic.json])
-            try await offThePool { try server.waitUntilLoaded() }
+            try await server.waitUntilLoaded()
             try await harness.runJobs()
             let range = "from=\(today.adding(days: -1))&to=\(today)&metrics=pageviews"
             let mine = try await server.json("aggregate?" + range) as? [String: Any]
