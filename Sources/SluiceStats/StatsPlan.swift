@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// How a query is answered: which table it reads, and the statements to run.
 ///
 /// From the rollups wherever one answers exactly (docs/stats.md, "Where answers come from"):
@@ -29,8 +31,9 @@ package struct StatsPlan: Sendable, Equatable {
     /// with the query's filters, except those on `event`).
     package let denominator: StatsStatement?
 
-    /// Plans `query` for project `projectID`.
-    package init(_ query: StatsQuery, projectID: Int64) {
+    /// Plans `query` for project `projectID`; `now` is the server's clock, which narrows the partitions a
+    /// realtime statement plans for (the database's clock still decides its five minutes).
+    package init(_ query: StatsQuery, projectID: Int64, now: Timestamp = .now()) {
         self.query = query
         let source = Self.source(for: query)
         self.source = source
@@ -38,14 +41,14 @@ package struct StatsPlan: Sendable, Equatable {
         case .rollup: statement = .rollup(query, projectID: projectID, dimension: nil)
         case .dimensionRollup(let dimension): statement = .rollup(query, projectID: projectID, dimension: dimension)
         case .raw: statement = .raw(query, projectID: projectID)
-        case .realtime: statement = .realtimeVisitors(projectID: projectID)
+        case .realtime: statement = .realtimeVisitors(projectID: projectID, now: now)
         }
         if query.metrics.contains(.conversionRate) {
             let total = StatsQuery(
                 endpoint: .aggregate, range: query.range, metrics: [.visitors],
                 filters: query.filters.filter { $0.property != .event }
             )
-            denominator = StatsPlan(total, projectID: projectID).statement
+            denominator = StatsPlan(total, projectID: projectID, now: now).statement
         } else {
             denominator = nil
         }

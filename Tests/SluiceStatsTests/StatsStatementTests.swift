@@ -126,9 +126,12 @@ import Testing
         #expect(try raw("country==DE;browser==Firefox").contains("count(DISTINCT v.person_id) AS visitors"))
     }
 
-    @Test func realtimeCountsTheLastFiveMinutes() {
-        let plan = StatsPlan(StatsQuery(endpoint: .realtimeVisitors, range: range), projectID: 9)
-        #expect(plan.statement.parameters == ["9"])
+    @Test func realtimeCountsTheLastFiveMinutesInsideTheHoursAroundTheServersClock() {
+        // 2026-12-02T00:03:00Z: the database's five minutes reach into the day before, which the bound keeps.
+        let now = Timestamp(unixSeconds: 1_796_169_780)
+        let plan = StatsPlan(StatsQuery(endpoint: .realtimeVisitors, range: range), projectID: 9, now: now)
+        #expect(plan.statement.parameters == ["9", "2026-12-01T23:03:00Z", "2026-12-02T01:03:00Z"])
+        #expect(plan.statement.sql.contains(#""timestamp" >= $2::timestamptz AND "timestamp" < $3::timestamptz"#))
         #expect(plan.statement.sql.contains("now() - interval '5 minutes'"))
     }
 }
