@@ -177,9 +177,12 @@ extension StatsStatement {
     static func realtimeVisitors(projectID: Int64, now: Timestamp) -> StatsStatement {
         var parameters = StatementParameters()
         let project = parameters.bind(String(projectID), as: "bigint")
-        let hour: Int64 = 3_600_000_000
-        let from = parameters.bind(Timestamp(unixMicroseconds: now.unixMicroseconds - hour).iso8601String, as: "timestamptz")
-        let to = parameters.bind(Timestamp(unixMicroseconds: now.unixMicroseconds + hour).iso8601String, as: "timestamptz")
+        func hours(_ count: Int64) -> String {
+            let instant = Timestamp(unixMicroseconds: now.unixMicroseconds + count * 3_600_000_000)
+            return parameters.bind(instant.iso8601String, as: "timestamptz")
+        }
+        let from = hours(-1)
+        let to = hours(1)
         let sql = """
             SELECT '' AS key, count(DISTINCT coalesce(user_id, anonymous_id))::bigint, 0::bigint, 0::bigint,
                 0::bigint, 0::bigint, 0::bigint, 0::bigint
