@@ -49,6 +49,7 @@ public struct SessionsJob: CatalogJob {
             if marks.isEmpty { break }
             let plan = SessionPlan(marks: marks)
             for step in plan.steps {
+                context.pace()
                 if context.shouldStop { break }
                 try context.checkLease()
                 totals.add(try run(step, context))
@@ -91,6 +92,7 @@ public struct SessionsJob: CatalogJob {
             if let persons = try planned.int(0, 1), persons > 0, let lo = planned.string(0, 2),
                 let hi = planned.string(0, 3)
             {
+                try connection.execute(SessionsSQL.noNestedLoops)
                 let derived = try connection.query(
                     SessionsSQL.derive, [String(step.projectID), lo, hi, rule.intervalText]
                 )

@@ -80,6 +80,18 @@ enum SessionsSQL {
         """
     }
 
+    /// Keeps the planner from joining the windows to the events with a nested loop, for the rest of the step's
+    /// transaction.
+    ///
+    /// The events of the hours a step derives are the newest of their partition, often newer than the last
+    /// `ANALYZE` of it: today's partition is analyzed by autovacuum while it fills, so its `timestamp`
+    /// histogram ends hours before the rows the step reads, and the planner estimates a row or two where
+    /// there are hundreds of thousands. Its plan then was a nested loop of every window over all of the
+    /// partition's rows (one step of a benchmark, 3,959 persons over one day, ran 171 s instead of a few).
+    /// There is no index by person to make a nested loop worthwhile here, so a hash or merge join is never
+    /// worse, whatever the estimates.
+    static let noNestedLoops = "SET LOCAL enable_nestloop = off"
+
     /// Derives the visits of the persons in `sluice_visit_windows` from their counted events inside their
     /// windows, inserts them, and marks their start hours for the rollups.
     ///
