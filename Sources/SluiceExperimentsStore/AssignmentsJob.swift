@@ -60,6 +60,7 @@ public struct AssignmentsJob: CatalogJob {
         var total = AssignmentTally()
         var done = 0
         for row in 0..<projects.rowCount {
+            context.pace()
             if context.shouldStop { break }
             try context.checkLease()
             let projectID = Int64(try projects.int(row, 0) ?? 0)

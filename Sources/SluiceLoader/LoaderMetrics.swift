@@ -14,6 +14,8 @@ struct LoaderMetrics: Sendable {
     let latency = Timer(label: "sluice_load_latency_seconds")
     /// Spool bytes written but not yet committed to PostgreSQL.
     let lagBytes = Gauge(label: "sluice_spool_lag_bytes")
+    /// The share of recent time the loader spent loading rather than waiting (``LoaderUtilization``).
+    let utilization = Gauge(label: "sluice_loader_utilization")
     /// Times the committed checkpoint was found past the data the spool holds (a restored disk, a lost
     /// tail), here when a checkpoint read after an outage start had to move back.
     let checkpointAhead = Counter(label: "sluice_spool_checkpoint_ahead_total")

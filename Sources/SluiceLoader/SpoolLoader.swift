@@ -6,6 +6,7 @@ import Logging
 import SluiceCore
 import SluicePostgres
 import SluiceSpool
+import Synchronization
 
 /// Loads one spool directory into `analytics.events`, exactly once across crashes, restarts and outages.
 ///
@@ -83,6 +84,10 @@ package final class SpoolLoader: @unchecked Sendable {
     var partitions: DailyPartitions
     /// When PostgreSQL last answered.
     private var lastContact: ContinuousClock.Instant?
+    /// How busy ``run()`` has been lately; published through ``publishedUtilization``.
+    private var utilization = LoaderUtilization()
+    /// ``utilization``'s value as the bits of a `Double`, for any thread to read without the lock.
+    private let publishedUtilization = Atomic<UInt64>(0)
 
     // MARK: State shared between threads, guarded by `condition`
 
@@ -122,6 +127,14 @@ package final class SpoolLoader: @unchecked Sendable {
 
     /// The rows loaded from this spool, ever, as the checkpoint row counts them (dead letters excluded).
     package var rowsLoaded: Int64 { readShared { $0.rowsLoaded } }
+
+    /// The share of recent time ``run()`` spent loading rather than waiting for records (``LoaderUtilization``),
+    /// from 0 to 1; also `sluice_loader_utilization` on `/metrics`.
+    package var recentUtilization: Double { Double(bitPattern: publishedUtilization.load(ordering: .relaxed)) }
+
+    /// Whether the loader has been saturated lately (``LoaderUtilization/saturated``): the scheduler's jobs
+    /// then yield to it.
+    package var isSaturated: Bool { recentUtilization >= LoaderUtilization.saturated }
 
     /// Ends a wait in ``run()`` for more records early; call it after appending to the spool.
     package func wake() {
@@ -527,7 +540,9 @@ package final class SpoolLoader: @unchecked Sendable {
             let (stopRequested, deadline) = readShared { ($0.stopRequested, $0.drainDeadline) }
             if stopRequested && !Self.isBefore(deadline) { break }
             do {
+                let started = ContinuousClock.now
                 let report = try loadAvailable()
+                record(ContinuousClock.now - started, busy: report.records > 0)
                 if failures > 0 {
                     logger.info(
                         "loading again", metadata: ["failed_attempts": "\(failures)", "position": "\(committed)"]
@@ -540,7 +555,9 @@ package final class SpoolLoader: @unchecked Sendable {
                     if let lastContact, ContinuousClock.now - lastContact >= configuration.healthCheckInterval {
                         try ping()
                     }
+                    let started = ContinuousClock.now
                     pause(for: configuration.idleDelay, wakeable: true)
+                    record(ContinuousClock.now - started, busy: false)
                 }
             } catch let conflict as LoaderError where conflict.code == .spoolConflict {
                 setHealth(.refused(conflict.message))
@@ -550,13 +567,22 @@ package final class SpoolLoader: @unchecked Sendable {
             } catch {
                 failures += 1
                 recordFailure(error, attempt: failures)
+                let started = ContinuousClock.now
                 pause(for: retryDelay(attempt: failures), wakeable: false)
+                record(ContinuousClock.now - started, busy: false)
             }
         }
         reader = nil
         pending = nil
         connection = nil
         logger.info("loader stopped", metadata: ["position": "\(committed)"])
+    }
+
+    /// Adds a stretch of the loop to ``utilization`` and publishes it.
+    private func record(_ duration: Duration, busy: Bool) {
+        utilization.record(duration, busy: busy)
+        publishedUtilization.store(utilization.value.bitPattern, ordering: .relaxed)
+        metrics.utilization.record(utilization.value)
     }
 
     /// Sets ``health`` for a failure and logs it: at warning when the state or the message changes, at debug

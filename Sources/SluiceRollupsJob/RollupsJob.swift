@@ -50,13 +50,18 @@ public struct RollupsJob: CatalogJob {
             if marks.isEmpty { break }
             var done: [RollupUnit] = []
             for unit in RollupPlan(marks: marks).units {
+                context.pace()
                 if context.shouldStop { break }
                 try context.checkLease()
                 totals.add(try Self.recompute(unit, on: connection, fence: context.fence))
                 done.append(unit)
             }
             totals.add(
-                try Self.finish(done, on: connection, fence: context.fence, before: { try context.checkLease() }))
+                try Self.finish(done, on: connection, fence: context.fence) {
+                    context.pace()
+                    try context.checkLease()
+                }
+            )
         }
         return JobOutcome(rowsTouched: totals.rows, summary: totals.summary)
     }

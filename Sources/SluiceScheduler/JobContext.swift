@@ -12,11 +12,16 @@ public final class JobContext {
     /// The lease the run holds.
     public let lease: JobLease
     let signals: RunSignals
+    let pacer: JobPacer
 
-    package init(connection: PostgresConnection, lease: JobLease, signals: RunSignals, logger: Logger) {
+    package init(
+        connection: PostgresConnection, lease: JobLease, signals: RunSignals, pacer: JobPacer = JobPacer(nil),
+        logger: Logger
+    ) {
         self.connection = connection
         self.lease = lease
         self.signals = signals
+        self.pacer = pacer
         self.logger = logger
     }
 
@@ -28,6 +33,18 @@ public final class JobContext {
     /// Whether the run should stop at the next point where it can: the server is shutting down, or the
     /// heartbeat found the lease gone. Work done so far stays; the next run carries on.
     public var shouldStop: Bool { signals.stopRequested || signals.leaseLost }
+
+    /// Yields to a saturated foreground between two units of work: while the process's loader is busy all the
+    /// time, pauses for what the run's `JobPacing` says the work since the last call owes (the run then works
+    /// about the pacing's share of the time), ending the pause early once the loader eases or the run should
+    /// stop. Returns at once otherwise, and always in `sluice jobs run`. Call it where no transaction is open:
+    /// a pause inside one would hold its locks.
+    public func pace() {
+        pacer.pace(shouldStop: { shouldStop })
+    }
+
+    /// How long this run has paused in ``pace()`` so far.
+    public var yielded: Duration { pacer.yielded }
 
     /// Throws when the heartbeat found the lease gone, so a job can stop before doing work it could not commit.
     /// - Throws: `JobError` (`.leaseLost`).

@@ -10,12 +10,18 @@ public struct JobRunner: Sendable {
     /// This process's identity (`JobHolder.identity`).
     public let holder: String
     let metrics: SchedulerMetrics?
+    /// How the runs yield to this process's foreground work; nil never yields (`sluice jobs run`).
+    public let yielding: JobYielding?
     let logger: Logger
 
-    public init(connectionString: String, holder: String, metrics: SchedulerMetrics? = nil, logger: Logger) {
+    public init(
+        connectionString: String, holder: String, metrics: SchedulerMetrics? = nil, yielding: JobYielding? = nil,
+        logger: Logger
+    ) {
         self.connectionString = connectionString
         self.holder = holder
         self.metrics = metrics
+        self.yielding = yielding
         self.logger = logger
     }
 
@@ -60,12 +66,23 @@ public struct JobRunner: Sendable {
             lease: claim.lease, connectionString: connectionString, signals: signals, logger: logger
         )
         var connection: PostgresConnection?
-        let outcome = Result<JobOutcome, any Error> {
+        let pacer = JobPacer(yielding)
+        var outcome = Result<JobOutcome, any Error> {
             let opened = try PostgresConnection.connect(connectionString, retry: RetryPolicy(deadline: 5))
             connection = opened
-            return try job.run(JobContext(connection: opened, lease: claim.lease, signals: signals, logger: logger))
+            return try job.run(
+                JobContext(connection: opened, lease: claim.lease, signals: signals, pacer: pacer, logger: logger)
+            )
         }
         heartbeat.stop()
+        if pacer.yielded > .zero {
+            metrics?.yielded(job.name, pacer.yielded)
+            outcome = outcome.map { outcome in
+                var outcome = outcome
+                outcome.summary += "; yielded \(Self.seconds(pacer.yielded)) s to the saturated loader"
+                return outcome
+            }
+        }
         var report = Report(
             run: JobRun(
                 job: job.name, node: holder, status: .failed, startedAt: claim.startedAt, finishedAt: nil,
@@ -93,6 +110,13 @@ public struct JobRunner: Sendable {
         metrics?.finished(report.run, duration: report.duration)
         log(report, logger: logger)
         return report
+    }
+
+    /// `duration` in seconds to the millisecond, e.g. `12.034`.
+    static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.milliseconds
+        let fraction = String(milliseconds % 1000)
+        return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     private func log(_ report: Report, logger: Logger) {

@@ -41,12 +41,15 @@ public struct Scheduler: Service {
     /// - Parameters:
     ///   - holder: this process's identity (`JobHolder.identity`); one per process.
     ///   - metrics: where runs are counted, or nil for none.
+    ///   - yielding: how the runs yield to the process's loader while it is saturated; nil never yields.
     public init(
         connectionString: String, holder: String, entries: [Entry], metrics: SchedulerMetrics? = nil,
-        shutdownDeadline: Duration = .seconds(30), logger: Logger
+        yielding: JobYielding? = nil, shutdownDeadline: Duration = .seconds(30), logger: Logger
     ) {
         self.entries = entries
-        self.runner = JobRunner(connectionString: connectionString, holder: holder, metrics: metrics, logger: logger)
+        self.runner = JobRunner(
+            connectionString: connectionString, holder: holder, metrics: metrics, yielding: yielding, logger: logger
+        )
         self.metrics = metrics
         self.shutdownDeadline = shutdownDeadline
         self.logger = logger

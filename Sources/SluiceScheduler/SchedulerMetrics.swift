@@ -11,6 +11,7 @@ public final class SchedulerMetrics: Sendable {
     private let durations: [String: DurationHistogram]
     private let running: [String: Gauge]
     private let lastSuccess: [String: Gauge]
+    private let yields: [String: Counter]
 
     /// Buckets from 10 ms to an hour: jobs range from a catalog query to a month of rollups.
     static let buckets: [Duration] = [
@@ -24,6 +25,7 @@ public final class SchedulerMetrics: Sendable {
         var durations: [String: DurationHistogram] = [:]
         var running: [String: Gauge] = [:]
         var lastSuccess: [String: Gauge] = [:]
+        var yields: [String: Counter] = [:]
         func name(_ metric: String, unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(
                 namespace: "sluice", subsystem: "job", metricName: metric, unitName: unit, helpText: help
@@ -39,6 +41,10 @@ public final class SchedulerMetrics: Sendable {
             "last_success_timestamp", unit: "seconds",
             "Unix time at which the job last succeeded on any node (0: never)"
         )
+        let yieldName = name(
+            "yield", unit: "seconds_total",
+            "Seconds this process's runs of a job paused for the loader, which was saturated (see --jobs-busy-share)"
+        )
         for job in jobs {
             for status in [JobRunStatus.succeeded, .failed, .skipped] {
                 runs[Self.key(job, status)] = registry.makeCounter(
@@ -50,11 +56,13 @@ public final class SchedulerMetrics: Sendable {
             )
             running[job] = registry.makeGauge(descriptor: runningName, labels: [("job", job)])
             lastSuccess[job] = registry.makeGauge(descriptor: lastSuccessName, labels: [("job", job)])
+            yields[job] = registry.makeCounter(descriptor: yieldName, labels: [("job", job)])
         }
         self.runs = runs
         self.durations = durations
         self.running = running
         self.lastSuccess = lastSuccess
+        self.yields = yields
     }
 
     private static func key(_ job: String, _ status: JobRunStatus) -> String { "\(job) \(status.rawValue)" }
@@ -68,6 +76,11 @@ public final class SchedulerMetrics: Sendable {
         runs[Self.key(run.job, run.status)]?.increment()
         durations[run.job]?.record(duration)
         if run.status == .succeeded, let finishedAt = run.finishedAt { lastSucceeded(run.job, at: finishedAt) }
+    }
+
+    func yielded(_ job: String, _ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        yields[job]?.increment(by: Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     func skipped(_ job: String) {

@@ -97,6 +97,15 @@ struct Serve: AsyncParsableCommand {
         )
     )
     var jobLeaseTimeouts: [String] = []
+    @Option(
+        name: .customLong("jobs-busy-share"),
+        help: help(
+            "While the loader is saturated, the percent of their time the jobs keep working (1-100; 100 never "
+                + "yields): they pause between units of work so that ingest keeps the database's CPU",
+            env: "SLUICE_JOBS_BUSY_SHARE", default: "5"
+        )
+    )
+    var jobsBusyShare: String?
 
     private static func help(_ text: String, env: String, default value: String) -> ArgumentHelp {
         ArgumentHelp("\(text) (env \(env); default \(value)).")

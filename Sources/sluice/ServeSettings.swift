@@ -7,6 +7,7 @@ import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
 import SluiceScheduler
+import SluiceSchedulerCore
 import SluiceServer
 import SluiceStatsAPI
 import SluiceSpool
@@ -19,6 +20,8 @@ struct ServeSettings {
     var runJobs: Bool
     var logLevel: Logger.Level
     var scheduler: SchedulerSettings
+    /// How the jobs yield to the loader while it is saturated.
+    var jobPacing: JobPacing
 
     init(_ command: Serve, environment: [String: String]) throws {
         func value<T: LosslessStringConvertible>(_ option: T?, _ name: String, _ fallback: T) throws -> T {
@@ -135,6 +138,11 @@ struct ServeSettings {
         scheduler = try SchedulerSettings(
             intervals: command.jobIntervals, leaseTimeouts: command.jobLeaseTimeouts, environment: environment
         )
+        let share = try value(command.jobsBusyShare, "SLUICE_JOBS_BUSY_SHARE", "5")
+        guard let pacing = JobPacing(percent: share) else {
+            throw ValidationError("--jobs-busy-share must be a percent from 1 to 100, not '\(share)'")
+        }
+        jobPacing = pacing
     }
 
     /// Opens the database (the embedded one by default), serves until SIGTERM/SIGINT, then shuts down.
@@ -203,6 +211,7 @@ struct ServeSettings {
                     connectionString: configuration.connectionString,
                     holder: JobHolder.identity(role: configuration.nodeID), entries: scheduler.entries,
                     metrics: SchedulerMetrics(registry: IngestMetrics.registry, jobs: scheduler.entries.map(\.job.name)),
+                    yielding: JobYielding(pacing: jobPacing, isSaturated: { [loader = server.loader] in loader.isSaturated }),
                     shutdownDeadline: configuration.shutdownDeadline, logger: logger
                 )
             )

@@ -409,6 +409,9 @@ import Testing
         try HangGuard.bounded("the loader to reach \(end)") { loader.waitUntilLoaded(end, timeout: $0) }
         #expect(loader.health == .healthy)
         #expect(try fixture.count() == 100)
+        // The load counted as a busy stretch of the loop (utilization is published after the commit returns).
+        try HangGuard.wait(for: "the loader to count its load as busy time") { loader.recentUtilization > 0 }
+        #expect(loader.recentUtilization <= 1)
 
         // Written just before a stop with a drain deadline: loaded before run() returns.
         for batch in 1..<6 {
@@ -464,6 +467,9 @@ import Testing
             if case .databaseUnavailable = loader.health { return true }
             return false
         }
+        // Failing to connect is not loading: nothing for the jobs to yield to.
+        #expect(loader.recentUtilization == 0)
+        #expect(!loader.isSaturated)
         try running.stop()
     }
 

@@ -236,6 +236,15 @@ import Testing
             "\(unknownJob.output)"
         )
         #expect(try await SluiceBinary.run(["serve", "--job-lease-timeout", "partitions"]).status == 64)
+        for share in ["0", "101", "half"] {
+            let badShare = try await SluiceBinary.run(["serve", "--jobs-busy-share", share])
+            #expect(badShare.status == 64)
+            #expect(
+                badShare.output.contains("--jobs-busy-share must be a percent from 1 to 100, not '\(share)'"),
+                "\(badShare.output)"
+            )
+        }
+        #expect(try await SluiceBinary.run(["serve"], environment: ["SLUICE_JOBS_BUSY_SHARE": "0.5"]).status == 64)
         #expect(
             try await SluiceBinary.run(["serve"], environment: ["SLUICE_JOB_INTERVAL_PARTITIONS": "soon"]).status == 64)
         #expect(

@@ -36,11 +36,12 @@ final class RunningScheduler: @unchecked Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    init(_ url: String, holder: String, entries: [Scheduler.Entry]) {
+    init(_ url: String, holder: String, entries: [Scheduler.Entry], yielding: JobYielding? = nil) {
         self.holder = holder
         let metrics = SchedulerMetrics(registry: registry, jobs: entries.map(\.job.name))
         let scheduler = Scheduler(
-            connectionString: url, holder: holder, entries: entries, metrics: metrics, logger: testLogger
+            connectionString: url, holder: holder, entries: entries, metrics: metrics, yielding: yielding,
+            logger: testLogger
         )
         let group = ServiceGroup(services: [scheduler], logger: testLogger)
         self.group = group
