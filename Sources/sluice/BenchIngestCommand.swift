@@ -3,6 +3,7 @@ import EmbeddedPostgres
 import Foundation
 import SluiceCore
 import SluicePostgres
+import SluiceSchedulerCore
 import SluiceStore
 import SluiceWorkload
 
@@ -25,13 +26,17 @@ struct BenchIngest: FailingCommand {
             event. With --jobs the server runs its scheduler too, with the sessions, rollups and assignments \
             jobs every --jobs-interval seconds (2 by default, far more often than their defaults of 60; give \
             60 and enough events for a run of several minutes to see what the defaults cost), to show what the \
-            jobs cost ingest: compare the ratio of a run with --jobs against one without. --json prints one \
-            JSON line last.
+            jobs cost ingest: compare the ratio of a run with --jobs against one without. While the loader is \
+            saturated, as it is all through this benchmark, the jobs work only --jobs-busy-share percent of the \
+            time (the server's default, 5); the report says how long they paused and how long after the last \
+            commit they had caught up. --jobs-busy-share 100 shows what they cost when they never yield. \
+            --json prints one JSON line last.
 
             Examples:
               sluice bench ingest --events 1000000 --batch 100 --connections 8 --json
               sluice bench ingest --events 1000000 --jobs --json
               sluice bench ingest --events 4000000 --jobs --jobs-interval 60 --json
+              sluice bench ingest --events 1000000 --jobs --jobs-busy-share 100 --json
             """
     )
 
@@ -49,6 +54,11 @@ struct BenchIngest: FailingCommand {
     var jobs = false
     @Option(name: .customLong("jobs-interval"), help: "Seconds between runs of each job with --jobs (1-3600).")
     var jobsInterval = 2
+    @Option(
+        name: .customLong("jobs-busy-share"),
+        help: "With --jobs: the server's --jobs-busy-share, the percent of time its jobs work while the loader is saturated (1-100; 100 never yields; default 5)."
+    )
+    var jobsBusyShare: String?
     @Flag(help: "Print one JSON line last.") var json = false
     @OptionGroup var database: DatabaseOptions
 
@@ -60,6 +70,12 @@ struct BenchIngest: FailingCommand {
         guard compareRows >= 0 else { throw ValidationError("--compare-rows must not be negative") }
         if url != nil && writeKey == nil { throw ValidationError("--url needs --write-key") }
         if url != nil && jobs { throw ValidationError("--jobs starts its own server; it cannot go with --url") }
+        if let jobsBusyShare {
+            guard jobs else { throw ValidationError("--jobs-busy-share goes with --jobs") }
+            guard JobPacing(percent: jobsBusyShare) != nil else {
+                throw ValidationError("--jobs-busy-share must be a percent from 1 to 100, not '\(jobsBusyShare)'")
+            }
+        }
         guard (1...3_600).contains(jobsInterval) else {
             throw ValidationError("--jobs-interval must be between 1 and 3600 seconds")
         }
@@ -91,7 +107,8 @@ struct BenchIngest: FailingCommand {
             let server: any BenchServer =
                 if let url { try RemoteServer(url: url) } else {
                     try LocalServer.start(
-                        database: scratch.connectionString, ack: ack, jobsInterval: jobs ? jobsInterval : nil)
+                        database: scratch.connectionString, ack: ack, jobsInterval: jobs ? jobsInterval : nil,
+                        jobsBusyShare: jobsBusyShare)
                 }
             let ingest = try runIngest(requests, rows: rows.count, server: server, project: project, database: ingestDatabase)
             let jobRuns = jobs ? try JobRuns.afterCatchingUp(connection, interval: jobsInterval) : nil
@@ -99,7 +116,9 @@ struct BenchIngest: FailingCommand {
             if let jobRuns {
                 Terminal.note(
                     "the server's jobs while it ran: \(jobRuns.succeeded) runs of sessions and rollups touching "
-                        + "\(jobRuns.rowsTouched) rows, \(jobRuns.failed) failed"
+                        + "\(jobRuns.rowsTouched) rows, \(jobRuns.failed) failed; they yielded "
+                        + "\(String(format: "%.1f", jobRuns.yieldSeconds)) s to the saturated loader and caught up "
+                        + "\(String(format: "%.1f", jobRuns.catchUpSeconds)) s after the last commit"
                 )
                 if jobRuns.failed > 0 { throw BenchError("\(jobRuns.failed) job runs failed during the benchmark") }
             }
@@ -207,42 +226,52 @@ struct BenchIngest: FailingCommand {
         var succeeded: Int
         var failed: Int
         var rowsTouched: Int
+        /// Seconds the runs paused for the saturated loader (`--jobs-busy-share`), as their summaries say.
+        var yieldSeconds: Double
+        /// Seconds from the last commit of the benchmark's events until the jobs had derived and rolled up
+        /// every row: how far the dashboards' numbers trailed the events.
+        var catchUpSeconds = 0.0
 
-        /// Waits until a rollups run that started after now has ended, so the jobs have worked on every row
-        /// sent (the rate above was measured before this wait), then counts. The run under way may take
-        /// minutes and the next starts an `interval` later: the wait gives up after ten minutes and two
-        /// intervals.
+        /// Waits until the jobs have worked on every row sent (the rate above was measured before this wait):
+        /// no event mark and no rollup mark left, and no sessions or rollups run still going (a run records
+        /// what it touched when it ends). The loader marks nothing more once the last row is in, and each job
+        /// deletes its marks in the transaction that does their work, so empty tables mean that work is
+        /// committed. Then counts the runs. The wait gives up after ten minutes and two intervals.
         static func afterCatchingUp(_ connection: PostgresConnection, interval: Int) throws -> JobRuns {
-            let since = try connection.query("SELECT now()::text").string(0, 0) ?? ""
+            let started = ContinuousClock.now
             let limit = 600 + 2 * interval
-            Terminal.note("waiting for a rollups run over the last rows (at most \(limit) s)")
+            Terminal.note("waiting for the jobs to derive and roll up the last rows (at most \(limit) s)")
             let deadline = ContinuousClock.now + .seconds(limit)
             while try connection.query(
                 """
-                SELECT count(*) FROM sluice.job_runs
-                WHERE job = 'rollups' AND status IN ('succeeded', 'failed') AND started_at > $1::timestamptz
-                """,
-                [since]
-            ).int(0, 0) == 0 {
+                SELECT EXISTS (SELECT FROM sluice.event_marks) OR EXISTS (SELECT FROM sluice.rollup_marks)
+                    OR EXISTS (SELECT FROM sluice.job_runs WHERE job IN ('sessions', 'rollups') AND status = 'running')
+                """
+            ).string(0, 0) == "t" {
                 guard ContinuousClock.now < deadline else {
-                    throw BenchError("the server's rollups job did not finish a run within \(limit) s of the last commit")
+                    throw BenchError("the server's jobs had not caught up \(limit) s after the last commit")
                 }
                 usleep(100_000)
             }
-            return try JobRuns(connection)
+            var runs = try JobRuns(connection)
+            let waited = ContinuousClock.now - started
+            runs.catchUpSeconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+            return runs
         }
 
         init(_ connection: PostgresConnection) throws {
             let result = try connection.query(
                 """
                 SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed'),
-                       coalesce(sum(rows_touched) FILTER (WHERE status = 'succeeded'), 0)
+                       coalesce(sum(rows_touched) FILTER (WHERE status = 'succeeded'), 0),
+                       coalesce(sum(substring(summary FROM 'yielded ([0-9.]+) s')::float8), 0)::text
                 FROM sluice.job_runs WHERE job IN ('sessions', 'rollups')
                 """
             )
             succeeded = try result.int(0, 0) ?? 0
             failed = try result.int(0, 1) ?? 0
             rowsTouched = try result.int(0, 2) ?? 0
+            yieldSeconds = result.string(0, 3).flatMap(Double.init) ?? 0
         }
     }
 
@@ -335,7 +364,12 @@ struct BenchIngest: FailingCommand {
             fields.append("\"connections\":\(connections)")
             fields.append("\"jobs\":\(jobs)")
             if jobs { fields.append("\"jobsIntervalSeconds\":\(jobsInterval)") }
-            if let jobRuns { fields.append("\"jobRuns\":\(jobRuns.succeeded)") }
+            if let jobRuns {
+                fields.append("\"jobRuns\":\(jobRuns.succeeded)")
+                fields.append("\"jobsBusySharePercent\":\(jobsBusyShare ?? "5")")
+                fields.append("\"jobsYieldSeconds\":\(String(format: "%.1f", jobRuns.yieldSeconds))")
+                fields.append("\"jobsCatchUpSeconds\":\(String(format: "%.1f", jobRuns.catchUpSeconds))")
+            }
             print("{" + fields.joined(separator: ",") + "}")
         }
     }

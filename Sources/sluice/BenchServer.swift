@@ -52,9 +52,13 @@ final class LocalServer: BenchServer {
         kill(pid, SIGKILL)
     }
 
-    /// - Parameter jobsInterval: run the scheduler, the sessions, rollups and assignments jobs every this many
-    ///   seconds (no retention: the scratch database has nothing past any horizon); nil for `--no-jobs`.
-    static func start(database: String, ack: String, jobsInterval: Int? = nil) throws -> LocalServer {
+    /// - Parameters:
+    ///   - jobsInterval: run the scheduler, the sessions, rollups and assignments jobs every this many
+    ///     seconds (no retention: the scratch database has nothing past any horizon); nil for `--no-jobs`.
+    ///   - jobsBusyShare: with `jobsInterval`, the server's `--jobs-busy-share`; nil for its default.
+    static func start(
+        database: String, ack: String, jobsInterval: Int? = nil, jobsBusyShare: String? = nil
+    ) throws -> LocalServer {
         let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let spool = FileManager.default.temporaryDirectory.path + "/sluice-bench-spool-\(getpid())"
         try? FileManager.default.removeItem(atPath: spool)
@@ -62,8 +66,9 @@ final class LocalServer: BenchServer {
             jobsInterval.map { seconds in
                 ["sessions", "rollups", "assignments"].flatMap { ["--job-interval", "\($0)=\(seconds)s"] }
             } ?? ["--no-jobs"]
+        let yielding = jobsInterval != nil ? jobsBusyShare.map { ["--jobs-busy-share", $0] } ?? [] : []
         let process = try BackgroundProcess(
-            [binary, "serve", "--port", "0"] + scheduling + [
+            [binary, "serve", "--port", "0"] + scheduling + yielding + [
                 "--node-id", "bench", "--spool-dir", spool, "--ack", ack, "--database-url", database,
             ],
             environment: ["SLUICE_LOG_LEVEL": "warning", "SLUICE_ARCHIVE": "off"]
