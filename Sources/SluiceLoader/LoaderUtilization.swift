@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 
 /// The share of recent time the loader spent loading rather than waiting for records to load: an average of
 /// its busy and idle stretches, each weighed by how long it lasted and how recent it is (exponentially, with
@@ -27,12 +28,7 @@ package struct LoaderUtilization: Sendable, Equatable {
     /// Adds a stretch of `duration` spent loading (`busy`) or waiting.
     package mutating func record(_ duration: Duration, busy: Bool) {
         guard duration > .zero else { return }
-        let weight = 1 - exp(-Self.seconds(duration) / Self.seconds(window))
+        let weight = 1 - exp(-duration.inSeconds / window.inSeconds)
         value += ((busy ? 1 : 0) - value) * weight
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

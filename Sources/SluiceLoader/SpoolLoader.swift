@@ -183,7 +183,7 @@ package final class SpoolLoader: @unchecked Sendable {
         while shared.position < position {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { return false }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.inSeconds))
         }
         return true
     }
@@ -646,7 +646,7 @@ package final class SpoolLoader: @unchecked Sendable {
             }
             let remaining = until - ContinuousClock.now
             guard remaining > .zero else { return }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.inSeconds))
         }
     }
 
@@ -704,13 +704,5 @@ package final class SpoolLoader: @unchecked Sendable {
             shared.rowsLoaded += Int64(rows)
             shared.health = .healthy
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for APIs that take a `TimeInterval`.
-    fileprivate var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

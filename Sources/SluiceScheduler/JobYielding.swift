@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceSchedulerCore
 
 /// How the jobs of a process yield to its foreground work: whether that work is saturated right now, and the
@@ -60,7 +61,6 @@ package final class JobPacer {
     }
 
     package static func threadSleep(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        Thread.sleep(forTimeInterval: duration.inSeconds)
     }
 }

@@ -79,8 +79,7 @@ public final class SchedulerMetrics: Sendable {
     }
 
     func yielded(_ job: String, _ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        yields[job]?.increment(by: Double(seconds) + Double(attoseconds) / 1e18)
+        yields[job]?.increment(by: duration.inSeconds)
     }
 
     func skipped(_ job: String) {

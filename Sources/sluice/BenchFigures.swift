@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 
 /// Timing and the figures the benchmarks print.
 enum BenchFigures {
@@ -9,9 +10,7 @@ enum BenchFigures {
         return seconds(ContinuousClock.now - start)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 

@@ -255,7 +255,7 @@ struct BenchIngest: FailingCommand {
             }
             var runs = try JobRuns(connection)
             let waited = ContinuousClock.now - started
-            runs.catchUpSeconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+            runs.catchUpSeconds = waited.inSeconds
             return runs
         }
 

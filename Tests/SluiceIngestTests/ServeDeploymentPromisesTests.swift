@@ -274,6 +274,8 @@ import Testing
             "sluice_job_duration_seconds": ("sluice_job_duration_seconds_count", job, 1),
             "sluice_job_running": ("sluice_job_running", job, 0),
             "sluice_job_last_success_timestamp_seconds": ("sluice_job_last_success_timestamp_seconds", job, success),
+            // Four events never saturate the loader, and the partitions job does not pause anyway.
+            "sluice_job_yield_seconds_total": ("sluice_job_yield_seconds_total", job, 0),
             "sluice_connections_closed_total": ("sluice_connections_closed_total", ["reason": "read_timeout"], 1),
             // Started against a reachable database: the window holds its ids, and the loader dropped nothing.
             "sluice_dedupe_window_complete": ("sluice_dedupe_window_complete", [:], 1),
@@ -287,7 +289,8 @@ import Testing
             "sluice_stats_request_seconds": ("sluice_stats_request_seconds_count", ["endpoint": "aggregate"], 1),
         ]
         // Values that depend on when they are read: the window's span (from its oldest id, received during this
-        // test, to now) and the definition cache's reloads (at start, then on an interval).
+        // test, to now), the definition cache's reloads (at start, then on an interval) and the loader's
+        // utilization.
         let elapsed = (ContinuousClock.now - started).components  // allow-timing: the span under test is at most this
         let testSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18 + 1  // allow-timing: its bound
         let ranges: [String: (name: String, labels: [String: String], range: ClosedRange<Double>)] = [
@@ -295,6 +298,8 @@ import Testing
             "sluice_experiment_definitions_refreshes_total": (
                 "sluice_experiment_definitions_refreshes_total", ["outcome": "ok"], 1...Double.infinity
             ),
+            // A decaying average of the loader's busy time: one short load, then idling, leaves a fraction.
+            "sluice_loader_utilization": ("sluice_loader_utilization", [:], 0...1),
         ]
         // These count what the assignments job did for one experiment, and no experiment exists here (the job's
         // one run, at start, finds none and exports nothing): ExperimentMetricsTests checks their exact values on
