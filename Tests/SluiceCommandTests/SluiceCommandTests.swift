@@ -77,10 +77,21 @@ import Testing
         #expect((report["jobRuns"] as? Int ?? 0) > 0, "\(run.output)")
         #expect(report["jobsIntervalSeconds"] as? Int == 1)
         #expect(run.output.contains("jobs every 1 s"))
+        // The server's default share, and the wait until every row was derived and rolled up.
+        #expect(report["jobsBusySharePercent"] as? Int == 5)
+        #expect((report["jobsYieldSeconds"] as? Double).map { $0 >= 0 } == true, "\(line)")
+        #expect((report["jobsCatchUpSeconds"] as? Double).map { $0 >= 0 } == true, "\(line)")
+        #expect(run.output.contains("caught up"), "\(run.output)")
 
         let refused = try await sluice(["bench", "ingest", "--jobs", "--jobs-interval", "0", "--database-url", server])
         #expect(refused.status != 0)
         #expect(refused.output.contains("--jobs-interval must be between 1 and 3600 seconds"), "\(refused.output)")
+        let alone = try await sluice(["bench", "ingest", "--jobs-busy-share", "50", "--database-url", server])
+        #expect(alone.status == 64)
+        #expect(alone.output.contains("--jobs-busy-share goes with --jobs"), "\(alone.output)")
+        let badShare = try await sluice(["bench", "ingest", "--jobs", "--jobs-busy-share", "0", "--database-url", server])
+        #expect(badShare.status == 64)
+        #expect(badShare.output.contains("--jobs-busy-share must be a percent from 1 to 100, not '0'"), "\(badShare.output)")
     }
 
     @Test func migrateProjectsAndPartitionsEndToEnd() async throws {
