@@ -70,9 +70,15 @@ public struct JobRunner: Sendable {
         var outcome = Result<JobOutcome, any Error> {
             let opened = try PostgresConnection.connect(connectionString, retry: RetryPolicy(deadline: 5))
             connection = opened
-            return try job.run(
+            let result = try job.run(
                 JobContext(connection: opened, lease: claim.lease, signals: signals, pacer: pacer, logger: logger)
             )
+            // The work since the run's last pace owes its pause too, before the run ends: otherwise a job whose
+            // passes hold one or two units (the sessions and rollups jobs under live traffic) would pay for
+            // none of its last unit's work, and work far more than its share. The lease is held, with its
+            // heartbeat, as in any pause; a stop request ends it.
+            pacer.pace(shouldStop: { signals.stopRequested || signals.leaseLost })
+            return result
         }
         heartbeat.stop()
         if pacer.yielded > .zero {

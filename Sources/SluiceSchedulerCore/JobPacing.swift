@@ -28,6 +28,13 @@ public struct JobPacing: Sendable, Equatable {
     /// `--jobs-busy-share` says otherwise.
     public static let standard = JobPacing(busyShare: 0.05)
 
+    /// The share as `init(percent:)` reads it: `5` for 0.05, `12.5` for 0.125, `100` for never yielding.
+    public var percent: String {
+        // To a millionth of a percent, so that 0.3325 × 100 reads 33.25 and not its nearest double's digits.
+        let value = (busyShare * 100 * 1e6).rounded() / 1e6
+        return value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
     /// Whether the rule ever pauses.
     public var yields: Bool { busyShare < 1 }
 

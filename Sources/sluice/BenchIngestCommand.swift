@@ -366,7 +366,7 @@ struct BenchIngest: FailingCommand {
             if jobs { fields.append("\"jobsIntervalSeconds\":\(jobsInterval)") }
             if let jobRuns {
                 fields.append("\"jobRuns\":\(jobRuns.succeeded)")
-                fields.append("\"jobsBusySharePercent\":\(jobsBusyShare ?? "5")")
+                fields.append("\"jobsBusySharePercent\":\(jobsBusyShare ?? JobPacing.standard.percent)")
                 fields.append("\"jobsYieldSeconds\":\(String(format: "%.1f", jobRuns.yieldSeconds))")
                 fields.append("\"jobsCatchUpSeconds\":\(String(format: "%.1f", jobRuns.catchUpSeconds))")
             }

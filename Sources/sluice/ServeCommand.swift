@@ -4,6 +4,7 @@ import Logging
 import SluiceEnrichment
 import SluiceIngest
 import SluicePostgres
+import SluiceSchedulerCore
 import SluiceStore
 
 struct Serve: AsyncParsableCommand {
@@ -102,7 +103,7 @@ struct Serve: AsyncParsableCommand {
         help: help(
             "While the loader is saturated, the percent of their time the jobs keep working (1-100; 100 never "
                 + "yields): they pause between units of work so that ingest keeps the database's CPU",
-            env: "SLUICE_JOBS_BUSY_SHARE", default: "5"
+            env: "SLUICE_JOBS_BUSY_SHARE", default: JobPacing.standard.percent
         )
     )
     var jobsBusyShare: String?

@@ -138,7 +138,7 @@ struct ServeSettings {
         scheduler = try SchedulerSettings(
             intervals: command.jobIntervals, leaseTimeouts: command.jobLeaseTimeouts, environment: environment
         )
-        let share = try value(command.jobsBusyShare, "SLUICE_JOBS_BUSY_SHARE", "5")
+        let share = try value(command.jobsBusyShare, "SLUICE_JOBS_BUSY_SHARE", JobPacing.standard.percent)
         guard let pacing = JobPacing(percent: share) else {
             throw ValidationError("--jobs-busy-share must be a percent from 1 to 100, not '\(share)'")
         }

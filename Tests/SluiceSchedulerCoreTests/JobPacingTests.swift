@@ -28,4 +28,12 @@ import Testing
             #expect(JobPacing(percent: bad) == nil, "\(bad)")
         }
     }
+
+    @Test func aShareReadsBackAsThePercentItParsedFrom() {
+        #expect(JobPacing.standard.percent == "5")
+        #expect(JobPacing.off.percent == "100")
+        for text in ["1", "5", "12.5", "33.25", "100"] {
+            #expect(JobPacing(percent: text)?.percent == text, "\(text)")
+        }
+    }
 }
