@@ -16,6 +16,8 @@ public final class PostgresConnection {
     package let handle: OpaquePointer
     /// The connection string this connection was opened with (libpq conninfo or `postgres://` URL).
     public let connectionString: String
+    /// The statements this connection has prepared on the server (`reusingPlan(_:_:)`).
+    package var preparedStatements = PreparedStatements()
 
     /// The libpq connection parameters every connection starts from, so that a peer that vanished without
     /// closing the connection (a half-open TCP connection: a crashed host, a dropped route, a frozen VM) is
@@ -95,6 +97,8 @@ public final class PostgresConnection {
     /// - Throws: `PostgresError` (`.connection`) when the server is still unreachable.
     public func reset() throws(PostgresError) {
         PQreset(handle)
+        // A new session holds none of the old one's prepared statements.
+        preparedStatements.forgetAll()
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(code: .connection, message: "could not reconnect to PostgreSQL: \(Self.connectionMessage(handle))")
         }

@@ -144,6 +144,6 @@ extension StatsStatement {
         if query.endpoint == .breakdown {
             sql = ordered(sql, limit: parameters.bind(String(query.limit), as: "bigint"))
         }
-        return StatsStatement(sql: sql, parameters: parameters.values)
+        return StatsStatement(sql: sql, parameters: parameters.values, reusesPlan: false)
     }
 }

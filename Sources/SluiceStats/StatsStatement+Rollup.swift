@@ -191,7 +191,7 @@ extension StatsStatement {
                 AND "timestamp" >= \(from) AND "timestamp" < \(to)
                 AND "timestamp" >= now() - interval '5 minutes' AND "timestamp" <= now() + interval '1 minute'
             """
-        return StatsStatement(sql: sql, parameters: parameters.values)
+        return StatsStatement(sql: sql, parameters: parameters.values, reusesPlan: false)
     }
 }
 

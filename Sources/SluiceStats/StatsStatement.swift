@@ -8,10 +8,18 @@ import SluiceCore
 package struct StatsStatement: Sendable, Equatable {
     package var sql: String
     package var parameters: [String?]
+    /// Whether the statement is run prepared (`PostgresConnection.reusingPlan`): parsed once per connection,
+    /// and planned once where PostgreSQL finds a generic plan as cheap as those for the values (the
+    /// timeseries keep one; the breakdowns, whose values the planner still costs, are planned each time).
+    /// The reads of the rollups only. Not the reads of `analytics.events` (the raw path and `realtime`):
+    /// their plans are pruned to a few daily partitions by the values of their bounds, which a generic plan
+    /// does not know.
+    package var reusesPlan: Bool
 
-    package init(sql: String, parameters: [String?]) {
+    package init(sql: String, parameters: [String?], reusesPlan: Bool = true) {
         self.sql = sql
         self.parameters = parameters
+        self.reusesPlan = reusesPlan
     }
 }
 

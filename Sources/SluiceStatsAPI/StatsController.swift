@@ -79,7 +79,10 @@ package struct StatsController: Sendable {
 
     /// Runs a plan's statement; its rows as key and measures.
     package static func rows(_ statement: StatsStatement, on connection: PostgresConnection) throws -> [StatsRow] {
-        let result = try connection.query(statement.sql, statement.parameters)
+        let result =
+            statement.reusesPlan
+            ? try connection.reusingPlan(statement.sql, statement.parameters)
+            : try connection.query(statement.sql, statement.parameters)
         return try (0..<result.rowCount).map { row in
             func measure(_ column: Int) throws -> Int64 { Int64(try result.int(row, column) ?? 0) }
             return StatsRow(

@@ -24,6 +24,24 @@ import Testing
         #expect(try source(.realtimeVisitors, "") == .realtime)
     }
 
+    @Test func onlyTheRollupsReadsKeepTheirPlans() throws {
+        func plan(_ endpoint: StatsEndpoint, _ filters: String, metrics: [StatsMetric], property: StatsProperty? = nil)
+            throws -> StatsPlan
+        {
+            let query = StatsQuery(
+                endpoint: endpoint, range: range, metrics: metrics, filters: try StatsFilter.parse(filters),
+                property: property
+            )
+            return StatsPlan(query, projectID: 7)
+        }
+        #expect(try plan(.aggregate, "", metrics: [.visitors]).statement.reusesPlan)
+        #expect(try plan(.breakdown, "", metrics: [.visitors], property: .page).statement.reusesPlan)
+        #expect(try plan(.timeseries, "country==DE", metrics: [.visits]).statement.reusesPlan)
+        // The reads of events: their partitions are pruned by their bounds' values at planning.
+        #expect(try !plan(.aggregate, "page==/a|/b", metrics: [.visitors, .visits]).statement.reusesPlan)
+        #expect(try !plan(.realtimeVisitors, "", metrics: [.visitors]).statement.reusesPlan)
+    }
+
     @Test func filtersOnOneSessionDimensionReadItsRollup() throws {
         let all = StatsMetric.allCases.filter { $0 != .conversionRate }
         #expect(try source(.aggregate, "country==DE", metrics: all) == .dimensionRollup(.country))
