@@ -1,9 +1,5 @@
 import CLibPQ
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The statements a connection has prepared on the server, by their SQL text.
 package struct PreparedStatements {
     /// The most statements a connection prepares; statements beyond them run unprepared. A bound on the
@@ -88,14 +84,8 @@ extension PostgresConnection {
     private func executePrepared(_ name: String, sql: String, _ parameters: [String?], binaryResult: Bool)
         throws(PostgresError) -> PostgresResult
     {
-        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { cStrings.forEach { free($0) } }
-        let result = cStrings.withUnsafeBufferPointer { values in
-            values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                PQexecPrepared(
-                    handle, name, Int32(parameters.count), values.baseAddress, nil, nil, binaryResult ? 1 : 0
-                )
-            }
+        let result = Self.withParameterValues(parameters) { values in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, binaryResult ? 1 : 0)
         }
         return try check(result, statement: sql)
     }

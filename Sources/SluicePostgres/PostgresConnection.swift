@@ -125,17 +125,22 @@ public final class PostgresConnection {
     public func query(_ sql: String, _ parameters: [String?] = [], binaryResult: Bool = false) throws(PostgresError)
         -> PostgresResult
     {
-        // Keep every C string alive until PQexecParams returns.
-        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { cStrings.forEach { free($0) } }
-        let result = cStrings.withUnsafeBufferPointer { values in
-            values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                PQexecParams(
-                    handle, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, binaryResult ? 1 : 0
-                )
-            }
+        let result = Self.withParameterValues(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, binaryResult ? 1 : 0)
         }
         return try check(result, statement: sql)
+    }
+
+    /// Calls `body` with `parameters` as libpq's array of parameter values (C strings, NULL for nil), which
+    /// stay alive until `body` returns.
+    static func withParameterValues(
+        _ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> OpaquePointer?
+    ) -> OpaquePointer? {
+        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        return cStrings.withUnsafeBufferPointer { values in
+            values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { body($0.baseAddress) }
+        }
     }
 
     /// Runs `body` inside `BEGIN … COMMIT`; any error thrown rolls the transaction back and is rethrown.
